@@ -1,0 +1,141 @@
+/* proto: msgpack encoding of the inter-process envelope. Decoding walks the
+ * msgpack object tree that msgpack_unpack_next builds in a small stack zone and
+ * keeps only pointers into the input, so a request costs no copies. */
+#include "proto.h"
+
+#include <string.h>
+
+#define REQ_ARITY 9
+#define RESP_ARITY 5
+
+static void s_pack_str(msgpack_packer *pk, proto_str_t s)
+{
+    msgpack_pack_str(pk, s.len);
+    msgpack_pack_str_body(pk, s.ptr ? s.ptr : "", s.len);
+}
+
+static void s_pack_bin(msgpack_packer *pk, proto_str_t s)
+{
+    msgpack_pack_bin(pk, s.len);
+    msgpack_pack_bin_body(pk, s.ptr ? s.ptr : "", s.len);
+}
+
+int proto_request_encode(const proto_request_t *req, msgpack_sbuffer *sbuf)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, REQ_ARITY);
+    msgpack_pack_uint8(&pk, PROTO_VERSION);
+    msgpack_pack_uint8(&pk, PROTO_MSG_REQUEST);
+    msgpack_pack_uint64(&pk, req->id);
+    msgpack_pack_uint32(&pk, req->service);
+    s_pack_str(&pk, req->op);
+    s_pack_str(&pk, req->account);
+    s_pack_str(&pk, req->region);
+    s_pack_str(&pk, req->request_id);
+    s_pack_bin(&pk, req->body);
+    return 0;
+}
+
+int proto_response_encode(const proto_response_t *resp, msgpack_sbuffer *sbuf)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, RESP_ARITY);
+    msgpack_pack_uint8(&pk, PROTO_VERSION);
+    msgpack_pack_uint8(&pk, PROTO_MSG_RESPONSE);
+    msgpack_pack_uint64(&pk, resp->id);
+    msgpack_pack_uint32(&pk, resp->status);
+    s_pack_bin(&pk, resp->body);
+    return 0;
+}
+
+/* Unpacks data into *result and checks version, type and arity. */
+static int s_open(const char *data, size_t len, msgpack_unpacked *result, int type, uint32_t arity)
+{
+    size_t off = 0;
+    if (msgpack_unpack_next(result, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
+        return -1;
+    const msgpack_object *o = &result->data;
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != arity)
+        return -1;
+    const msgpack_object *e = o->via.array.ptr;
+    if (e[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || e[0].via.u64 != PROTO_VERSION)
+        return -1;
+    if (e[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER || e[1].via.u64 != (uint64_t)type)
+        return -1;
+    return 0;
+}
+
+static int s_get_u64(const msgpack_object *o, uint64_t max, uint64_t *out)
+{
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
+        return -1;
+    *out = o->via.u64;
+    return 0;
+}
+
+static int s_get_str(const msgpack_object *o, proto_str_t *out)
+{
+    if (o->type == MSGPACK_OBJECT_STR) {
+        out->ptr = o->via.str.ptr;
+        out->len = o->via.str.size;
+        return 0;
+    }
+    if (o->type == MSGPACK_OBJECT_BIN) {
+        out->ptr = o->via.bin.ptr;
+        out->len = o->via.bin.size;
+        return 0;
+    }
+    return -1;
+}
+
+int proto_msg_type(const char *data, size_t len)
+{
+    /* fixarray header, then positive fixint version and type */
+    if (len < 3 || ((unsigned char)data[0] & 0xf0) != 0x90)
+        return -1;
+    if ((unsigned char)data[1] != PROTO_VERSION || (unsigned char)data[2] > 0x7f)
+        return -1;
+    return (unsigned char)data[2];
+}
+
+int proto_request_decode(const char *data, size_t len, proto_request_t *out)
+{
+    msgpack_unpacked result;
+    msgpack_unpacked_init(&result);
+    int rc = -1;
+    if (s_open(data, len, &result, PROTO_MSG_REQUEST, REQ_ARITY) != 0)
+        goto out;
+    const msgpack_object *e = result.data.via.array.ptr;
+    uint64_t service;
+    memset(out, 0, sizeof(*out));
+    if (s_get_u64(&e[2], UINT64_MAX, &out->id) || s_get_u64(&e[3], UINT32_MAX, &service) ||
+        s_get_str(&e[4], &out->op) || s_get_str(&e[5], &out->account) || s_get_str(&e[6], &out->region) ||
+        s_get_str(&e[7], &out->request_id) || s_get_str(&e[8], &out->body))
+        goto out;
+    out->service = (uint32_t)service;
+    rc = 0;
+out:
+    msgpack_unpacked_destroy(&result);
+    return rc;
+}
+
+int proto_response_decode(const char *data, size_t len, proto_response_t *out)
+{
+    msgpack_unpacked result;
+    msgpack_unpacked_init(&result);
+    int rc = -1;
+    if (s_open(data, len, &result, PROTO_MSG_RESPONSE, RESP_ARITY) != 0)
+        goto out;
+    const msgpack_object *e = result.data.via.array.ptr;
+    uint64_t status;
+    memset(out, 0, sizeof(*out));
+    if (s_get_u64(&e[2], UINT64_MAX, &out->id) || s_get_u64(&e[3], 999, &status) || s_get_str(&e[4], &out->body))
+        goto out;
+    out->status = (uint32_t)status;
+    rc = 0;
+out:
+    msgpack_unpacked_destroy(&result);
+    return rc;
+}
