@@ -124,7 +124,8 @@ char *ddb_arena_printf(ddb_arena_t *a, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char probe[1];
+    int n = vsnprintf(probe, sizeof(probe), fmt, ap);
     va_end(ap);
     if (n < 0)
         n = 0;

@@ -142,8 +142,10 @@ void ddb_buf_base64(ddb_buf_t *b, const unsigned char *data, size_t len)
 
 char *ddb_buf_steal(ddb_buf_t *b, size_t *len)
 {
-    if (!b->data)
+    if (!b->data) {
         ddb_buf_reserve(b, 0);
+        b->data[0] = '\0';
+    }
     char *p = b->data;
     if (len)
         *len = b->len;

@@ -42,6 +42,8 @@ static const s_kind_info_t s_kinds[DDB_ERR__COUNT] = {
     [DDB_ERR_TABLE_NOT_FOUND] = { DDB_NS "TableNotFoundException", 400 },
     [DDB_ERR_GLOBAL_TABLE_NOT_FOUND] = { DDB_NS "GlobalTableNotFoundException", 400 },
     [DDB_ERR_REPLICA_ALREADY_EXISTS] = { DDB_NS "ReplicaAlreadyExistsException", 400 },
+    /* the name is not confirmed against the service; the status is HTTP's own */
+    [DDB_ERR_REQUEST_TOO_LARGE] = { CORAL_SVC "RequestEntityTooLargeException", 413 },
     [DDB_ERR_INTERNAL] = { DDB_NS "InternalServerError", 500 },
     [DDB_ERR_SERVICE_UNAVAILABLE] = { CORAL_SVC "ServiceUnavailableException", 503 },
 };

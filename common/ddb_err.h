@@ -32,6 +32,7 @@ typedef enum ddb_err_kind {
     DDB_ERR_TABLE_NOT_FOUND,              /* TableNotFoundException, 400 (global tables) */
     DDB_ERR_GLOBAL_TABLE_NOT_FOUND,       /* GlobalTableNotFoundException, 400 */
     DDB_ERR_REPLICA_ALREADY_EXISTS,       /* ReplicaAlreadyExistsException, 400 */
+    DDB_ERR_REQUEST_TOO_LARGE,            /* RequestEntityTooLargeException, 413 */
     DDB_ERR_INTERNAL,                     /* InternalServerError, 500 */
     DDB_ERR_SERVICE_UNAVAILABLE,          /* ServiceUnavailable, 503 */
     DDB_ERR__COUNT

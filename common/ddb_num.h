@@ -39,5 +39,9 @@ size_t ddb_num_size(const ddb_num_t *n);
 size_t ddb_num_encode_key(const ddb_num_t *n, unsigned char *out);
 /* Inverse of ddb_num_encode_key; returns bytes consumed or -1. */
 long ddb_num_decode_key(const unsigned char *in, size_t len, ddb_num_t *out);
+/* Longest output of ddb_num_encode_key. */
+#define DDB_NUM_KEY_MAX 22
+/* Sets out to the integer v (exact; e.g. for size() results and counters). */
+void ddb_num_from_int64(int64_t v, ddb_num_t *out);
 
 #endif

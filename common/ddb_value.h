@@ -11,6 +11,7 @@
 #include "ddb_arena.h"
 #include "ddb_buf.h"
 #include "ddb_err.h"
+#include "ddb_num.h"
 
 typedef enum ddb_type {
     DDB_T_S = 0,   /* string (UTF-8) */
@@ -80,5 +81,14 @@ size_t ddb_item_size(const ddb_value_t *item);
 ddb_value_t *ddb_value_new_map(ddb_arena_t *a, size_t capacity);
 /* Appends name=value to a map made by ddb_value_new_map (capacity must allow it). */
 void ddb_map_put(ddb_value_t *map, ddb_str_t name, ddb_value_t *value);
+/* An S, N or B value holding a NUL-terminated arena copy of len bytes at ptr (an N
+ * text must already be canonical: prefer ddb_value_new_num). */
+ddb_value_t *ddb_value_new_str(ddb_arena_t *a, ddb_type_t type, const char *ptr, size_t len);
+/* An N value with n's canonical text. */
+ddb_value_t *ddb_value_new_num(ddb_arena_t *a, const ddb_num_t *n);
+ddb_value_t *ddb_value_new_bool(ddb_arena_t *a, bool b);
+ddb_value_t *ddb_value_new_null(ddb_arena_t *a);
+/* Parses an N value's text into out. 0, or -1 with a ValidationException. */
+int ddb_value_get_num(const ddb_value_t *v, ddb_num_t *out, ddb_err_t *err);
 
 #endif

@@ -50,9 +50,52 @@ int proto_response_encode(const proto_response_t *resp, msgpack_sbuffer *sbuf)
     return 0;
 }
 
+/* Checks that data is one flat array of `arity` scalars (unsigned integers, str,
+ * bin) that ends exactly at len. Run before msgpack_unpack_next so that a corrupt
+ * or hostile peer cannot make the unpacker allocate a huge declared container. */
+static int s_flat_ok(const unsigned char *p, size_t len, uint32_t arity)
+{
+    if (len < 1 || p[0] != (0x90 | arity))
+        return -1;
+    size_t off = 1;
+    for (uint32_t i = 0; i < arity; i++) {
+        if (off >= len)
+            return -1;
+        unsigned char tag = p[off++];
+        size_t skip = 0, width = 0;
+        if (tag <= 0x7f)
+            skip = 0;                                       /* positive fixint */
+        else if ((tag & 0xe0) == 0xa0)
+            skip = tag & 0x1f;                              /* fixstr */
+        else if (tag == 0xcc || tag == 0xcd || tag == 0xce || tag == 0xcf)
+            skip = (size_t)1 << (tag - 0xcc);               /* uint8..uint64 */
+        else if (tag == 0xd9 || tag == 0xc4)
+            width = 1;                                      /* str8, bin8 */
+        else if (tag == 0xda || tag == 0xc5)
+            width = 2;                                      /* str16, bin16 */
+        else if (tag == 0xdb || tag == 0xc6)
+            width = 4;                                      /* str32, bin32 */
+        else
+            return -1;
+        if (width) {
+            if (len - off < width)
+                return -1;
+            for (size_t k = 0; k < width; k++)
+                skip = skip << 8 | p[off + k];
+            off += width;
+        }
+        if (len - off < skip)
+            return -1;
+        off += skip;
+    }
+    return off == len ? 0 : -1;
+}
+
 /* Unpacks data into *result and checks version, type and arity. */
 static int s_open(const char *data, size_t len, msgpack_unpacked *result, int type, uint32_t arity)
 {
+    if (s_flat_ok((const unsigned char *)data, len, arity) != 0)
+        return -1;
     size_t off = 0;
     if (msgpack_unpack_next(result, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
         return -1;

@@ -1,0 +1,243 @@
+/* gw_admin: /_meridian/ on the DynamoDB port, answered only to loopback peers.
+ * "cluster" asks every live regiond for its Status (a PROTO_SVC_ADMIN request)
+ * without blocking, waits for the answers or for a short timeout, and reports what
+ * came back; cJSON is used here only, never on the DynamoDB path. */
+#include "gw_admin.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "ddb_buf.h"
+#include "ddb_log.h"
+#include "gw_http.h"
+#include "gw_region.h"
+#include "gw_super.h"
+
+typedef struct s_status_slot {
+    gw_region_t *region;
+    gw_pending_t *pending;    /* the Status request still in flight, or NULL */
+    int status;               /* HTTP status of the answer, 0 if none */
+    char *body;               /* the answer (heap), or NULL */
+    size_t len;
+} s_status_slot_t;
+
+typedef struct s_cluster_query {
+    gw_t *gw;
+    struct evhttp_request *req;
+    struct event *timer;      /* gives up on regionds that do not answer */
+    size_t outstanding;       /* Status requests not answered yet */
+    bool launching;           /* still sending: do not finish yet */
+    size_t nslots;
+    s_status_slot_t slots[];  /* one per region, sorted by name */
+} s_cluster_query_t;
+
+static int s_peer_is_loopback(struct evhttp_request *req)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    const struct sockaddr *sa = evcon ? evhttp_connection_get_addr(evcon) : NULL;
+    if (!sa)
+        return 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+        return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(a))
+            return 1;
+        return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+    }
+    return 0;
+}
+
+static void s_send_json(struct evhttp_request *req, int status, const ddb_buf_t *body)
+{
+    gw_http_send(req, status, "application/json", NULL, body->data, body->len);
+}
+
+static void s_send_simple(struct evhttp_request *req, int status, const char *json)
+{
+    gw_http_send(req, status, "application/json", NULL, json, strlen(json));
+}
+
+/* Appends the "tables" array from a regiond's Status answer, or null. */
+static void s_append_tables(ddb_buf_t *out, const s_status_slot_t *slot)
+{
+    cJSON *doc = NULL;
+    char *text = NULL;
+    if (slot->status == 200 && slot->body)
+        doc = cJSON_ParseWithLength(slot->body, slot->len);
+    const cJSON *tables = doc ? cJSON_GetObjectItemCaseSensitive(doc, "tables") : NULL;
+    if (tables && cJSON_IsArray(tables))
+        text = cJSON_PrintUnformatted(tables);
+    ddb_buf_puts(out, text ? text : "null");
+    cJSON_free(text);
+    cJSON_Delete(doc);
+}
+
+static void s_append_str_or_null(ddb_buf_t *out, const char *s)
+{
+    if (s && *s)
+        ddb_buf_json_str(out, s, strlen(s));
+    else
+        ddb_buf_puts(out, "null");
+}
+
+static void s_append_cluster_json(const s_cluster_query_t *q, ddb_buf_t *out)
+{
+    gw_t *gw = q->gw;
+    ddb_buf_printf(out, "{\"port\":%d,\"pid\":%d,\"default_region\":", gw->port, (int)getpid());
+    s_append_str_or_null(out, gw->cfg.default_region);
+    ddb_buf_puts(out, ",\"data_dir\":");
+    s_append_str_or_null(out, gw->cfg.in_memory ? NULL : gw->data_dir);
+    ddb_buf_printf(out, ",\"in_memory\":%s,\"run_dir\":", gw->cfg.in_memory ? "true" : "false");
+    s_append_str_or_null(out, gw->run_dir);
+    ddb_buf_puts(out, ",\"regiond\":");
+    s_append_str_or_null(out, gw->regiond_path);
+    ddb_buf_printf(out, ",\"uptime_ms\":%llu,\"stopping\":%s,\"regions\":[",
+                   (unsigned long long)(gw_now_ms() - gw->started_ms), gw->stopping ? "true" : "false");
+    for (size_t i = 0; i < q->nslots; i++) {
+        const s_status_slot_t *slot = &q->slots[i];
+        gw_region_t *r = slot->region;
+        if (i > 0)
+            ddb_buf_putc(out, ',');
+        ddb_buf_puts(out, "{\"region\":");
+        ddb_buf_json_str(out, r->name, r->name_len);
+        if (r->pid > 0)
+            ddb_buf_printf(out, ",\"pid\":%d", (int)r->pid);
+        else
+            ddb_buf_puts(out, ",\"pid\":null");
+        ddb_buf_printf(out, ",\"state\":\"%s\",\"restarts\":%u,\"endpoint\":", gw_super_state_name(gw_super_state(r)),
+                       r->restarts);
+        ddb_buf_json_str(out, r->endpoint, strlen(r->endpoint));
+        ddb_buf_printf(out, ",\"inflight\":%zu,\"requests\":%llu,\"tables\":", r->inflight,
+                       (unsigned long long)r->sent);
+        s_append_tables(out, slot);
+        ddb_buf_putc(out, '}');
+    }
+    ddb_buf_puts(out, "]}");
+}
+
+/* Replies with what came back and frees q. */
+static void s_cluster_finish(s_cluster_query_t *q)
+{
+    for (size_t i = 0; i < q->nslots; i++) {
+        if (q->slots[i].pending) {
+            DDB_WARN("no Status answer from %s within %u ms", q->slots[i].region->name, q->gw->cfg.admin_timeout_ms);
+            gw_region_cancel(q->slots[i].pending);
+            q->slots[i].pending = NULL;
+        }
+    }
+    ddb_buf_t out = DDB_BUF_INIT;
+    s_append_cluster_json(q, &out);
+    s_send_json(q->req, 200, &out);
+    ddb_buf_free(&out);
+    for (size_t i = 0; i < q->nslots; i++)
+        free(q->slots[i].body);
+    if (q->timer)
+        event_free(q->timer);
+    free(q);
+}
+
+static void s_on_status(gw_pending_t *p, int status, const char *body, size_t len)
+{
+    s_cluster_query_t *q = p->arg;
+    s_status_slot_t *slot = &q->slots[p->tag];
+    slot->pending = NULL;
+    slot->status = status;
+    slot->body = malloc(len + 1);
+    if (slot->body) {
+        memcpy(slot->body, body, len);
+        slot->body[len] = '\0';
+        slot->len = len;
+    }
+    if (--q->outstanding == 0 && !q->launching)
+        s_cluster_finish(q);
+}
+
+static void s_on_cluster_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    s_cluster_finish(arg);
+}
+
+static int s_cmp_region(const void *a, const void *b)
+{
+    const s_status_slot_t *x = a, *y = b;
+    return strcmp(x->region->name, y->region->name);
+}
+
+static void s_cluster_start(gw_t *gw, struct evhttp_request *req)
+{
+    s_cluster_query_t *q = calloc(1, sizeof(*q) + gw->nregions * sizeof(s_status_slot_t));
+    if (!q) {
+        s_send_simple(req, 500, "{\"error\":\"out of memory\"}");
+        return;
+    }
+    q->gw = gw;
+    q->req = req;
+    q->nslots = gw->nregions;
+    for (size_t i = 0; i < gw->nregions; i++)
+        q->slots[i].region = gw->regions[i];
+    qsort(q->slots, q->nslots, sizeof(q->slots[0]), s_cmp_region);
+    q->timer = evtimer_new(gw->base, s_on_cluster_timeout, q);
+    struct timeval tv = { gw->cfg.admin_timeout_ms / 1000, (long)(gw->cfg.admin_timeout_ms % 1000) * 1000 };
+    if (!q->timer || evtimer_add(q->timer, &tv) != 0) {
+        s_cluster_finish(q);
+        return;
+    }
+    char request_id[GW_REQUEST_ID_LEN + 1];
+    gw_http_request_id(request_id);
+    q->launching = true;
+    for (size_t i = 0; i < q->nslots; i++) {
+        gw_region_t *r = q->slots[i].region;
+        if (r->pid <= 0)
+            continue;
+        proto_request_t preq;
+        memset(&preq, 0, sizeof(preq));
+        preq.service = PROTO_SVC_ADMIN;
+        preq.op = (proto_str_t){ "Status", 6 };
+        preq.account = (proto_str_t){ "000000000000", 12 };
+        preq.request_id = (proto_str_t){ request_id, GW_REQUEST_ID_LEN };
+        preq.body = (proto_str_t){ "", 0 };
+        q->outstanding++;   /* before sending: the callback may run during the send */
+        if (gw_region_send(r, &preq, s_on_status, q, i, &q->slots[i].pending) != 0)
+            q->outstanding--;
+    }
+    q->launching = false;
+    if (q->outstanding == 0)
+        s_cluster_finish(q);
+}
+
+void gw_admin_handle(gw_t *gw, struct evhttp_request *req, const char *path)
+{
+    if (!s_peer_is_loopback(req)) {
+        s_send_simple(req, 403, "{\"error\":\"forbidden\",\"message\":\"the admin API answers loopback clients only\"}");
+        return;
+    }
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    int is_get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
+    if (strcmp(path, "/_meridian/health") == 0 && is_get) {
+        ddb_buf_t out = DDB_BUF_INIT;
+        ddb_buf_printf(&out, "{\"status\":\"%s\",\"pid\":%d}", gw->stopping ? "stopping" : "ok", (int)getpid());
+        s_send_json(req, 200, &out);
+        ddb_buf_free(&out);
+    } else if (strcmp(path, "/_meridian/cluster") == 0 && is_get) {
+        s_cluster_start(gw, req);
+    } else if (strcmp(path, "/_meridian/shutdown") == 0 && cmd == EVHTTP_REQ_POST) {
+        s_send_simple(req, 200, "{\"status\":\"shutting down\"}");
+        gw_stop(gw, "POST /_meridian/shutdown");
+    } else {
+        ddb_buf_t out = DDB_BUF_INIT;
+        ddb_buf_puts(&out, "{\"error\":\"not found\",\"path\":");
+        ddb_buf_json_str(&out, path, strlen(path));
+        ddb_buf_putc(&out, '}');
+        s_send_json(req, 404, &out);
+        ddb_buf_free(&out);
+    }
+}

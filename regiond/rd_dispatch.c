@@ -1,0 +1,133 @@
+/* rd_dispatch: the sorted command table (bsearch) and the generic steps around a
+ * handler: parse the body (SerializationException unless a JSON object), check the
+ * TableName, render a failure as the service's JSON error. An operation missing from
+ * the table is UnknownOperationException, never a fake success. */
+#include "rd_dispatch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddb_log.h"
+#include "rd_json.h"
+#include "rd_op_admin.h"
+#include "rd_op_item.h"
+#include "rd_op_table.h"
+
+typedef struct rd_command {
+    const char *name;       /* operation name (X-Amz-Target suffix) */
+    rd_handler_t handler;   /* validate, act, answer */
+    unsigned flags;         /* RD_OP_* */
+} rd_command_t;
+
+/* DynamoDB_20120810 operations, sorted by name (strcmp order) for bsearch. */
+static const rd_command_t s_dynamodb_commands[] = {
+    { "CreateTable", rd_op_create_table, RD_OP_WRITE },
+    { "DeleteItem", rd_op_delete_item, RD_OP_WRITE | RD_OP_TABLE },
+    { "DeleteTable", rd_op_delete_table, RD_OP_WRITE | RD_OP_TABLE | RD_OP_RNF_NAMED },
+    { "DescribeTable", rd_op_describe_table, RD_OP_TABLE | RD_OP_RNF_NAMED },
+    { "GetItem", rd_op_get_item, RD_OP_TABLE },
+    { "ListTables", rd_op_list_tables, 0 },
+    { "PutItem", rd_op_put_item, RD_OP_WRITE | RD_OP_TABLE },
+    { "UpdateTable", rd_op_update_table, RD_OP_WRITE | RD_OP_TABLE | RD_OP_RNF_NAMED },
+};
+
+/* The gateway's own questions (service ADMIN), sorted likewise. */
+static const rd_command_t s_admin_commands[] = {
+    { "Status", rd_op_admin_status, 0 },
+};
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static int s_command_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const rd_command_t *)elem)->name);
+}
+
+/* The command for (service, op), or NULL. DynamoDB Streams operations come with
+ * the Streams issue; until then every one of them is unknown. */
+static const rd_command_t *s_lookup(uint32_t service, const char *op)
+{
+    switch (service) {
+    case PROTO_SVC_DYNAMODB:
+        return bsearch(op, s_dynamodb_commands, COUNT_OF(s_dynamodb_commands), sizeof(rd_command_t), s_command_cmp);
+    case PROTO_SVC_ADMIN:
+        return bsearch(op, s_admin_commands, COUNT_OF(s_admin_commands), sizeof(rd_command_t), s_command_cmp);
+    default:
+        return NULL;
+    }
+}
+
+int rd_req_table(rd_req_t *req)
+{
+    req->table = rd_store_find(req->store, req->account, req->table_name ? req->table_name : "");
+    if (req->table)
+        return 0;
+    if (req->flags & RD_OP_RNF_NAMED)
+        return ddb_err_set(req->err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found: Table: %s not found",
+                           req->table_name ? req->table_name : "");
+    return ddb_err_set(req->err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+}
+
+/* Parses the body into a JSON object; the service's front end rejects anything else
+ * (an unparseable body gets the type alone, with no message). An empty body is {}. */
+static cJSON *s_parse_body(rd_req_t *req, const char *body, size_t len)
+{
+    const char *text = len ? ddb_arena_strndup(req->arena, body, len) : "{}";
+    cJSON *root = len && memchr(body, '\0', len) ? NULL : cJSON_ParseWithOpts(text, NULL, 1);
+    if (!root) {
+        ddb_err_set(req->err, DDB_ERR_SERIALIZATION, "%s", "");
+        return NULL;
+    }
+    if (rd_json_expect_object(root, req->err) != 0) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* The generic TableName check of RD_OP_TABLE operations. */
+static int s_table_name(rd_req_t *req)
+{
+    const char *arg;
+    if (rd_json_string(req->body, "TableName", &arg, req->err) != 0)
+        return -1;
+    rd_verrs_t v = RD_VERRS_INIT;
+    rd_table_name_check(arg, false, "tableName", &v);
+    if (rd_verr_finish(&v, req->err) != 0)
+        return -1;
+    const char *name = rd_table_name_from_arg(arg, req->region, req->account);
+    req->table_name = name ? name : arg;
+    return 0;
+}
+
+static int s_run(rd_req_t *req, const rd_command_t *cmd, const char *body, size_t body_len)
+{
+    cJSON *root = s_parse_body(req, body, body_len);
+    if (!root)
+        return -1;
+    req->body = root;
+    req->flags = cmd->flags;
+    int rc = (cmd->flags & RD_OP_TABLE) ? s_table_name(req) : 0;
+    if (rc == 0)
+        rc = cmd->handler(req);
+    cJSON_Delete(root);
+    req->body = NULL;
+    return rc;
+}
+
+int rd_dispatch(rd_req_t *req, uint32_t service, const char *body, size_t body_len)
+{
+    const rd_command_t *cmd = s_lookup(service, req->op);
+    int rc = cmd ? s_run(req, cmd, body, body_len)
+                 : ddb_err_set(req->err, DDB_ERR_UNKNOWN_OPERATION, "%s", "");
+    if (rc == 0)
+        return 200;
+    if (req->err->kind == DDB_OK)
+        ddb_err_set(req->err, DDB_ERR_INTERNAL, "Internal server error");
+    DDB_DEBUG("%s: %s: %s", req->op, ddb_err_name(req->err->kind), req->err->message);
+    ddb_buf_clear(req->out);
+    ddb_err_to_json(req->err, req->out);
+    int status = ddb_err_http_status(req->err->kind);
+    ddb_err_clear(req->err);
+    return status;
+}

@@ -1,0 +1,15 @@
+/* rd_loop: the regiond's single-threaded event loop. A ZMQ_ROUTER socket receives
+ * the gateway's requests; every request already waiting is executed as one batch in
+ * one SQLite transaction (a savepoint per request) and the replies are sent only
+ * after the commit, so an acknowledged write is durable. */
+#ifndef RD_LOOP_H
+#define RD_LOOP_H
+
+#include <signal.h>
+#include "rd_store.h"
+
+/* Binds endpoint and serves until *stop becomes non-zero (the batch in progress is
+ * finished first). Returns 0 after a clean stop, -1 if the socket cannot be set up. */
+int rd_loop_run(const char *endpoint, const char *region, rd_store_t *store, volatile sig_atomic_t *stop);
+
+#endif

@@ -1,0 +1,141 @@
+/* meridian-regiond: the process that serves one AWS region. It parses its command
+ * line, opens the region's SQLite file (DIR/REGION/data.db, or memory), and runs the
+ * request loop until SIGTERM or SIGINT, after which it finishes the batch in hand,
+ * closes the database cleanly and exits 0. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ddb_log.h"
+#include "rd_loop.h"
+#include "rd_store.h"
+
+static volatile sig_atomic_t s_stop;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+typedef struct rd_args {
+    const char *region;      /* --region */
+    const char *listen;      /* --listen ZMQ endpoint */
+    const char *data_dir;    /* --data-dir, or NULL with --in-memory */
+    bool in_memory;          /* --in-memory */
+    ddb_log_level_t level;   /* --log-level */
+} rd_args_t;
+
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: meridian-regiond --region R --listen ENDPOINT (--data-dir DIR | --in-memory)\n"
+               "                        [--log-level debug|info|warn|error]\n");
+}
+
+static int s_parse_level(const char *s, ddb_log_level_t *out)
+{
+    static const char *const names[] = { "debug", "info", "warn", "error" };
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (ddb_log_level_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* 0, or -1 after printing what is wrong. */
+static int s_parse_args(int argc, char **argv, rd_args_t *a)
+{
+    static const struct option opts[] = {
+        { "region", required_argument, NULL, 'r' },   { "listen", required_argument, NULL, 'l' },
+        { "data-dir", required_argument, NULL, 'd' }, { "in-memory", no_argument, NULL, 'm' },
+        { "log-level", required_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(a, 0, sizeof(*a));
+    a->level = DDB_LOG_INFO;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': a->region = optarg; break;
+        case 'l': a->listen = optarg; break;
+        case 'd': a->data_dir = optarg; break;
+        case 'm': a->in_memory = true; break;
+        case 'v':
+            if (s_parse_level(optarg, &a->level) != 0) {
+                fprintf(stderr, "meridian-regiond: unknown log level '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case 'h': s_usage(stdout); exit(0);
+        default: s_usage(stderr); return -1;
+        }
+    }
+    if (!a->region || !a->listen || (!a->data_dir == !a->in_memory) || optind != argc) {
+        s_usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* mkdir -p */
+static int s_mkdirs(const char *path)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+        return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static rd_store_t *s_open_store(const rd_args_t *a)
+{
+    if (a->in_memory)
+        return rd_store_open(NULL, a->region);
+    char dir[PATH_MAX], file[PATH_MAX + 16];
+    snprintf(dir, sizeof(dir), "%s/%s", a->data_dir, a->region);
+    if (s_mkdirs(dir) != 0) {
+        DDB_ERROR("cannot create %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    snprintf(file, sizeof(file), "%s/data.db", dir);
+    return rd_store_open(file, a->region);
+}
+
+int main(int argc, char **argv)
+{
+    rd_args_t args;
+    if (s_parse_args(argc, argv, &args) != 0)
+        return 2;
+    char tag[96];
+    snprintf(tag, sizeof(tag), "regiond %s", args.region);
+    ddb_log_init(tag, args.level);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = s_on_signal;   /* no SA_RESTART: zmq_poll returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    rd_store_t *store = s_open_store(&args);
+    if (!store)
+        return 1;
+    int rc = rd_loop_run(args.listen, args.region, store, &s_stop);
+    rd_store_close(&store);
+    DDB_INFO("stopped");
+    return rc == 0 ? 0 : 1;
+}
