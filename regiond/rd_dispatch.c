@@ -68,6 +68,23 @@ int rd_req_table(rd_req_t *req)
     return ddb_err_set(req->err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
 }
 
+/* True when the JSON text escapes U+0000 (a "\u0000" whose backslash is not itself
+ * escaped). cJSON keeps strings NUL-terminated, so such a string would be cut short
+ * and could silently alias another key; until the request decoder keeps lengths,
+ * those requests are refused rather than corrupted. */
+static bool s_has_nul_escape(const char *body, size_t len)
+{
+    for (const char *p = body; (p = memchr(p, '\\', (size_t)(body + len - p))) != NULL;) {
+        size_t run = 0;
+        while (p + run < body + len && p[run] == '\\')
+            run++;
+        p += run;
+        if ((run & 1) && body + len - p >= 5 && p[0] == 'u' && memcmp(p + 1, "0000", 4) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Parses the body into a JSON object; the service's front end rejects anything else
  * (an unparseable body gets the type alone, with no message). An empty body is {}. */
 static cJSON *s_parse_body(rd_req_t *req, const char *body, size_t len)
@@ -76,6 +93,11 @@ static cJSON *s_parse_body(rd_req_t *req, const char *body, size_t len)
     cJSON *root = len && memchr(body, '\0', len) ? NULL : cJSON_ParseWithOpts(text, NULL, 1);
     if (!root) {
         ddb_err_set(req->err, DDB_ERR_SERIALIZATION, "%s", "");
+        return NULL;
+    }
+    if (s_has_nul_escape(body, len)) {
+        cJSON_Delete(root);
+        ddb_err_set(req->err, DDB_ERR_VALIDATION, "Strings containing U+0000 are not supported by Meridian yet");
         return NULL;
     }
     if (rd_json_expect_object(root, req->err) != 0) {
