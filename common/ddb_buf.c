@@ -153,7 +153,7 @@ char *ddb_buf_steal(ddb_buf_t *b, size_t *len)
     return p;
 }
 
-static int s_b64_val(unsigned char c)
+int ddb_base64_digit(unsigned char c)
 {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -173,7 +173,7 @@ long ddb_base64_decode(const char *in, size_t in_len, unsigned char *out)
     unsigned v = 0;
     int bits = 0;
     for (size_t i = 0; i < in_len; i++) {
-        int d = s_b64_val((unsigned char)in[i]);
+        int d = ddb_base64_digit((unsigned char)in[i]);
         if (d < 0)
             return -1;
         v = (v << 6) | (unsigned)d;

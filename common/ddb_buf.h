@@ -31,6 +31,9 @@ void ddb_buf_base64(ddb_buf_t *b, const unsigned char *data, size_t len);
 /* Hands the memory to the caller (who frees it with free()) and empties b. */
 char *ddb_buf_steal(ddb_buf_t *b, size_t *len);
 
+/* The value (0..63) of one standard base64 digit, or -1 for any other byte. */
+int ddb_base64_digit(unsigned char c);
+
 /* Decodes standard base64 (padding optional, no whitespace) into out (which must
  * hold at least in_len*3/4+3 bytes). Returns the decoded length, or -1 if the input
  * is not valid base64. */

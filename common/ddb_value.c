@@ -110,16 +110,6 @@ static int s_check_string(const cJSON *v, ddb_err_t *err)
     return s_ser(err, SER_MAP_FOUND);
 }
 
-static int s_b64_val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
 /* The service accepts only canonical standard base64: padded to a multiple of 4,
  * with the unused bits of the last character zero. */
 static int s_check_base64(const char *s, size_t len, ddb_err_t *err)
@@ -131,12 +121,12 @@ static int s_check_base64(const char *s, size_t len, ddb_err_t *err)
     while (pad < len && pad < 3 && s[len - 1 - pad] == '=')
         pad++;
     if (pad) {
-        int last = pad < len ? s_b64_val((unsigned char)s[len - 1 - pad]) : -1;
+        int last = pad < len ? ddb_base64_digit((unsigned char)s[len - 1 - pad]) : -1;
         if (pad > 2 || last < 0 || (pad == 1 && (last & 3)) || (pad == 2 && (last & 15)))
             return s_ser(err, "Invalid last non-pad Base64 character dectected");   /* sic */
     }
     for (size_t i = 0; i < len - pad; i++)
-        if (s_b64_val((unsigned char)s[i]) < 0)   /* wording not confirmed */
+        if (ddb_base64_digit((unsigned char)s[i]) < 0)   /* wording not confirmed */
             return ddb_err_set(err, DDB_ERR_SERIALIZATION, "Invalid Base64 character: '%c'", s[i]);
     return 0;
 }
