@@ -293,6 +293,11 @@ int ddb_expr_scalar_cmp(const ddb_value_t *x, const ddb_value_t *y)
     return s_str_cmp(&x->u.str, &y->u.str);
 }
 
+int ddb_expr_compare_scalars(const ddb_value_t *x, const ddb_value_t *y)
+{
+    return ddb_expr_scalar_cmp(x, y);
+}
+
 bool ddb_expr_set_has(const ddb_value_t *set, const ddb_str_t *m)
 {
     for (size_t i = 0; i < set->u.set.count; i++) {

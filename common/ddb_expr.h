@@ -37,6 +37,11 @@ bool ddb_expr_is_reserved_word(const char *word, size_t len);
 /* Number of reserved words in the table (for tests). */
 size_t ddb_expr_reserved_word_count(void);
 
+/* Orders two scalar values of one type (S, N or B) as conditions do: numbers
+ * numerically, strings and binaries by unsigned bytes. <0, 0 or >0. (For legacy
+ * conditions, whose BETWEEN bounds are checked before they are translated.) */
+int ddb_expr_compare_scalars(const ddb_value_t *x, const ddb_value_t *y);
+
 /* ---- document paths ---------------------------------------------------------- */
 
 /* One step of a document path: a map key or a list index. */

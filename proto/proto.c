@@ -96,6 +96,10 @@ static int s_open(const char *data, size_t len, msgpack_unpacked *result, int ty
 {
     if (s_flat_ok((const unsigned char *)data, len, arity) != 0)
         return -1;
+    /* version and type as positive fixints, as we encode them: what decodes is then
+     * exactly what proto_msg_type recognises (found by tests/fuzz/fuzz_proto) */
+    if (proto_msg_type(data, len) != type)
+        return -1;
     size_t off = 0;
     if (msgpack_unpack_next(result, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
         return -1;

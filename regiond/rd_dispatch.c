@@ -12,6 +12,7 @@
 #include "rd_op_admin.h"
 #include "rd_op_item.h"
 #include "rd_op_table.h"
+#include "rd_op_update.h"
 
 typedef struct rd_command {
     const char *name;       /* operation name (X-Amz-Target suffix) */
@@ -28,6 +29,7 @@ static const rd_command_t s_dynamodb_commands[] = {
     { "GetItem", rd_op_get_item, RD_OP_TABLE },
     { "ListTables", rd_op_list_tables, 0 },
     { "PutItem", rd_op_put_item, RD_OP_WRITE | RD_OP_TABLE },
+    { "UpdateItem", rd_op_update_item, RD_OP_WRITE | RD_OP_TABLE },
     { "UpdateTable", rd_op_update_table, RD_OP_WRITE | RD_OP_TABLE | RD_OP_RNF_NAMED },
 };
 

@@ -569,7 +569,9 @@ static int s_apply_row(rd_table_stmts_t *st, const rd_write_t *w)
 int rd_store_write_item(rd_store_t *s, rd_table_t *t, const rd_write_t *w, ddb_arena_t *a, rd_item_text_t *old,
                         ddb_err_t *err)
 {
-    if (rd_store_item_get(s, t, &w->key, a, old, err) != 0)
+    if (w->old)
+        *old = *w->old;
+    else if (rd_store_item_get(s, t, &w->key, a, old, err) != 0)
         return -1;
     if (!old->json && !w->new_json)
         return 0;   /* deleting an absent item changes nothing and logs nothing */

@@ -84,12 +84,15 @@ typedef struct rd_write {
     const char *new_json;           /* its canonical JSON, or NULL to delete */
     size_t new_len;
     int64_t new_size;               /* its size as the service counts it */
+    const rd_item_text_t *old;      /* the current item if the caller already read it
+                                       in this transaction (conditions), else NULL */
 } rd_write_t;
 
 /* Applies w: stores or deletes the item, appends a change-log record when the item
  * changed (none for a delete of an absent item or a put of an identical one), and
  * updates ItemCount/TableSizeBytes, all in the current transaction. *old receives
- * the previous item (arena-owned text, json NULL when there was none). */
+ * the previous item (arena-owned text, json NULL when there was none): w->old when
+ * the caller passed it, else read here. */
 int rd_store_write_item(rd_store_t *s, rd_table_t *t, const rd_write_t *w, ddb_arena_t *a, rd_item_text_t *old,
                         ddb_err_t *err);
 

@@ -206,8 +206,9 @@ def test_projection_expression(ddb, table):
     resp = get(ddb, table, "p", ProjectionExpression="#a, #c",
                ExpressionAttributeNames={"#a": "age", "#c": "city"})
     assert resp["Item"] == {"age": {"N": "36"}, "city": {"S": "London"}}
-    # A projected attribute the item lacks is simply absent.
-    resp = get(ddb, table, "p", ProjectionExpression="age, missing")
+    # A projected attribute the item lacks is simply absent. (Not "missing": that
+    # is a reserved word.)
+    resp = get(ddb, table, "p", ProjectionExpression="age, absentattr")
     assert resp["Item"] == {"age": {"N": "36"}}
     # Projection on an absent item: no Item.
     assert "Item" not in get(ddb, table, "absent", ProjectionExpression="age")

@@ -910,6 +910,21 @@ static void test_no_crash(void)
     CHECK(survived == (int)(sizeof(inputs) / sizeof(inputs[0])), "fuzz prefixes");
 }
 
+/* ddb_expr_compare_scalars orders as conditions do (used for legacy BETWEEN bounds). */
+static void test_compare_scalars(void)
+{
+    ddb_value_t *v = s_item("{'a':{'N':'10'},'b':{'N':'9.5'},'c':{'N':'1E1'},'s':{'S':'b'},'t':{'S':'ab'},"
+                            "'x':{'B':'AP8='},'y':{'B':'AQ=='}}");
+    ddb_value_t *a = ddb_item_get(v, "a", 1), *b = ddb_item_get(v, "b", 1), *c = ddb_item_get(v, "c", 1);
+    ddb_value_t *s = ddb_item_get(v, "s", 1), *t = ddb_item_get(v, "t", 1);
+    ddb_value_t *x = ddb_item_get(v, "x", 1), *y = ddb_item_get(v, "y", 1);
+    CHECK(ddb_expr_compare_scalars(a, b) > 0, "10 > 9.5 numerically, not textually");
+    CHECK(ddb_expr_compare_scalars(a, c) == 0, "10 == 1E1");
+    CHECK(ddb_expr_compare_scalars(b, a) < 0, "9.5 < 10");
+    CHECK(ddb_expr_compare_scalars(s, t) > 0, "'b' > 'ab' by bytes");
+    CHECK(ddb_expr_compare_scalars(x, y) < 0, "00ff < 01 by unsigned bytes");
+}
+
 int main(void)
 {
     g_arena = ddb_arena_new(64 * 1024);
@@ -923,6 +938,7 @@ int main(void)
     test_updates();
     test_update_details();
     test_no_crash();
+    test_compare_scalars();
     ddb_arena_destroy(&g_arena);
     printf("test_expr: %d passed, %d failed\n", g_passed, g_failed);
     return g_failed ? 1 : 0;

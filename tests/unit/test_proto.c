@@ -197,6 +197,15 @@ static void test_malformed(void)
         accepted += proto_request_decode(junk, len, &req) == 0;
     }
     CHECK_INT(accepted, 0);
+
+    /* version and type in a wider integer form: valid msgpack, but proto_msg_type
+     * does not recognise it, so the decoders refuse it too (found by fuzz_proto) */
+    static const char wide_version[] = "\x95\xcc\x01\x02\x6d\x00\xc4\x01\xa0";
+    proto_response_t resp;
+    CHECK_INT(proto_msg_type(wide_version, sizeof(wide_version) - 1), -1);
+    CHECK_INT(proto_response_decode(wide_version, sizeof(wide_version) - 1, &resp), -1);
+    static const char wide_type[] = "\x95\x01\xcc\x02\x6d\x00\xc4\x01\xa0";
+    CHECK_INT(proto_response_decode(wide_type, sizeof(wide_type) - 1, &resp), -1);
 }
 
 int main(void)

@@ -1,0 +1,93 @@
+/* rd_item: what the single-item operations (PutItem, GetItem, DeleteItem, UpdateItem)
+ * share: their enum members (ReturnValues, ReturnConsumedCapacity, ...), the item's
+ * key checked against the table's schema, the stored item as a value, the one write
+ * path, capacity units computed the service's way, and the JSON answer. */
+#ifndef RD_ITEM_H
+#define RD_ITEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ddb_value.h"
+#include "rd_dispatch.h"
+
+typedef enum rd_return_values {
+    RD_RV_NONE = 0,
+    RD_RV_ALL_OLD,
+    RD_RV_UPDATED_OLD,
+    RD_RV_ALL_NEW,
+    RD_RV_UPDATED_NEW,
+} rd_return_values_t;
+
+typedef enum rd_capacity_mode {
+    RD_RCC_NONE = 0,
+    RD_RCC_TOTAL,
+    RD_RCC_INDEXES,
+} rd_capacity_mode_t;
+
+/* Which optional members an operation has (they are ignored elsewhere, as the
+ * service ignores members that are not in an operation's shape). */
+enum {
+    RD_ITEM_HAS_RETURN_VALUES = 1 << 0,  /* ReturnValues */
+    RD_ITEM_HAS_CONDITIONS = 1 << 1,     /* ConditionalOperator, ReturnValuesOnConditionCheckFailure */
+    RD_ITEM_HAS_COLLECTION = 1 << 2,     /* ReturnItemCollectionMetrics */
+};
+
+typedef struct rd_item_opts {
+    rd_return_values_t return_values;   /* ReturnValues as given (checked per op later) */
+    rd_capacity_mode_t capacity;        /* ReturnConsumedCapacity */
+    bool old_on_failure;                /* ReturnValuesOnConditionCheckFailure ALL_OLD */
+} rd_item_opts_t;
+
+/* Validates the operation's enum members and that map_field ("Item" or "Key") is
+ * a present JSON object, reporting every violation at once as the service does ("2
+ * validation errors detected: ..."). *map borrows the member from the body; the
+ * caller converts it (ddb_item_from_json) once its other request checks passed.
+ * 0 or -1. */
+int rd_item_read_opts(rd_req_t *req, unsigned members, const char *map_field, rd_item_opts_t *opts,
+                      const cJSON **map);
+
+/* The item's encoded key and the key attributes as JSON (for the change log). */
+typedef struct rd_item_key {
+    rd_key_bytes_t bytes;   /* encoded pk / sk, arena */
+    const char *json;       /* e.g. {"id":{"S":"x"}}, arena */
+    ddb_value_t *map;       /* the key attributes as a map, arena */
+} rd_item_key_t;
+
+/* PutItem's Item must hold every key attribute, rightly typed and not empty. */
+int rd_item_key_of_item(rd_req_t *req, const ddb_value_t *item, rd_item_key_t *key);
+/* A Key member must hold exactly the key attributes ("The provided key element does
+ * not match the schema"), rightly typed and not empty. */
+int rd_item_key_of_arg(rd_req_t *req, const ddb_value_t *key_map, rd_item_key_t *key);
+
+/* The stored item with this key: its text (json NULL when absent) and, when value
+ * is not NULL and the item is present, its parsed value (arena; *value NULL when
+ * absent). Handlers that only hand the stored text back pass value NULL and skip
+ * the parse. 0 or -1. */
+int rd_item_load(rd_req_t *req, const rd_item_key_t *key, rd_item_text_t *text, ddb_value_t **value);
+
+/* Stores item (NULL: deletes the item) under key through rd_store_write_item,
+ * given the current item the caller loaded in this transaction. Refuses an item
+ * over 400 KB with size_message. 0 or -1. */
+int rd_item_store(rd_req_t *req, const rd_item_key_t *key, const ddb_value_t *item, const rd_item_text_t *old,
+                  const char *size_message);
+
+/* Capacity units the service charges: writes are ceil(size / 1 KB) of the larger
+ * of the old and new item, reads ceil(size / 4 KB), halved when eventually
+ * consistent; never less than one unit (half a unit for such a read). */
+double rd_item_write_units(int64_t old_size, int64_t new_size);
+double rd_item_read_units(int64_t size, bool consistent);
+
+/* What an answer returns under "Item" or "Attributes": a value, or the stored text
+ * as it is (no re-serialisation); neither: the member is left out. */
+typedef struct rd_item_attrs {
+    const ddb_value_t *value;     /* rendered when set */
+    const rd_item_text_t *text;   /* else spliced when set and text->json not NULL */
+    bool omit_empty;              /* leave an empty map out (UPDATED_* with nothing) */
+} rd_item_attrs_t;
+
+/* Appends the operation's answer: {"<member>":<attrs>, "ConsumedCapacity":{...}},
+ * ConsumedCapacity only when asked for. */
+void rd_item_answer(rd_req_t *req, const char *member, const rd_item_attrs_t *attrs, rd_capacity_mode_t capacity,
+                    double units);
+
+#endif
