@@ -98,7 +98,8 @@ void ddb_err_to_json(const ddb_err_t *err, ddb_buf_t *out)
         /* the service capitalises Message for a few front-end errors */
         ddb_buf_puts(out, err->kind == DDB_ERR_SERIALIZATION || err->kind == DDB_ERR_UNKNOWN_OPERATION ||
                               err->kind == DDB_ERR_INVALID_SIGNATURE || err->kind == DDB_ERR_UNRECOGNIZED_CLIENT ||
-                              err->kind == DDB_ERR_MISSING_AUTH_TOKEN || err->kind == DDB_ERR_ACCESS_DENIED
+                              err->kind == DDB_ERR_MISSING_AUTH_TOKEN || err->kind == DDB_ERR_ACCESS_DENIED ||
+                              err->kind == DDB_ERR_TRANSACTION_CANCELED
                           ? ",\"Message\":" : ",\"message\":");
         ddb_buf_json_str(out, err->message, strlen(err->message));
     }

@@ -25,7 +25,8 @@ static void s_usage(FILE *out)
           "  --regiond PATH         the meridian-regiond binary (default: ../regiond/ or next to this binary)\n"
           "  --run-dir DIR          where the ipc sockets go (default: a fresh /tmp/meridian-P-XXXXXX)\n"
           "  --log-level L          debug, info, warn or error (default info)\n"
-          "  --pidfile FILE         write the gateway's pid there once it listens\n",
+          "  --pidfile FILE         write the gateway's pid there once it listens\n"
+          "  --regiond-arg ARG      append ARG to every regiond's command line (repeatable)\n",
           out);
 }
 
@@ -122,7 +123,7 @@ static int s_set_str(char **slot, const char *value)
 int gw_config_parse(gw_config_t *cfg, int argc, char **argv)
 {
     enum { O_PORT = 1, O_BIND, O_DATA_DIR, O_IN_MEMORY, O_REGIONS, O_DEFAULT_REGION, O_REGIOND,
-           O_RUN_DIR, O_LOG_LEVEL, O_PIDFILE, O_HELP };
+           O_RUN_DIR, O_LOG_LEVEL, O_PIDFILE, O_REGIOND_ARG, O_HELP };
     static const struct option options[] = {
         { "port", required_argument, NULL, O_PORT },
         { "bind", required_argument, NULL, O_BIND },
@@ -134,6 +135,7 @@ int gw_config_parse(gw_config_t *cfg, int argc, char **argv)
         { "run-dir", required_argument, NULL, O_RUN_DIR },
         { "log-level", required_argument, NULL, O_LOG_LEVEL },
         { "pidfile", required_argument, NULL, O_PIDFILE },
+        { "regiond-arg", required_argument, NULL, O_REGIOND_ARG },
         { "help", no_argument, NULL, O_HELP },
         { NULL, 0, NULL, 0 },
     };
@@ -206,6 +208,13 @@ int gw_config_parse(gw_config_t *cfg, int argc, char **argv)
         case O_PIDFILE:
             if (s_set_str(&cfg->pidfile, optarg) != 0)
                 goto bad;
+            break;
+        case O_REGIOND_ARG:
+            if (cfg->n_regiond_args == GW_REGIOND_ARGS_MAX) {
+                fprintf(stderr, "meridian-gateway: at most %d --regiond-arg\n", GW_REGIOND_ARGS_MAX);
+                goto bad;
+            }
+            cfg->regiond_args[cfg->n_regiond_args++] = optarg;   /* argv outlives the gateway */
             break;
         case O_HELP:
             s_usage(stdout);

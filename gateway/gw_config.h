@@ -9,6 +9,7 @@
 
 #define GW_REGION_NAME_MAX 32   /* longest region name accepted */
 #define GW_MAX_REGIONS 64       /* cap on regiond processes one gateway starts */
+#define GW_REGIOND_ARGS_MAX 16  /* cap on --regiond-arg */
 
 typedef struct gw_config {
     int port;                        /* --port (0: any free port, logged) */
@@ -24,6 +25,8 @@ typedef struct gw_config {
     char *pidfile;                   /* --pidfile, NULL: none */
     unsigned request_timeout_ms;     /* a regiond that does not answer by then: 500 */
     unsigned admin_timeout_ms;       /* how long /_meridian/cluster waits for regionds */
+    const char *regiond_args[GW_REGIOND_ARGS_MAX];   /* --regiond-arg, borrowed from argv */
+    int n_regiond_args;              /* appended to every regiond's command line */
 } gw_config_t;
 
 /* Parses argv into cfg (which the caller zero-initialises). Prints the problem and

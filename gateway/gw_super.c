@@ -151,7 +151,7 @@ int gw_super_spawn(gw_region_t *r)
         return -1;
     }
     unlink(r->ipc_path);   /* a stale socket file would look like a bound regiond */
-    char *argv[12];
+    char *argv[12 + GW_REGIOND_ARGS_MAX];
     int argc = 0;
     argv[argc++] = gw->regiond_path;
     argv[argc++] = "--region";
@@ -166,6 +166,8 @@ int gw_super_spawn(gw_region_t *r)
     }
     argv[argc++] = "--log-level";
     argv[argc++] = (char *)gw->cfg.log_level_name;
+    for (int i = 0; i < gw->cfg.n_regiond_args; i++)
+        argv[argc++] = (char *)gw->cfg.regiond_args[i];
     argv[argc] = NULL;
 
     pid_t parent = getpid();

@@ -7,6 +7,7 @@
 
 #define REQ_ARITY 9
 #define RESP_ARITY 5
+#define PEER_ARITY 12
 
 static void s_pack_str(msgpack_packer *pk, proto_str_t s)
 {
@@ -181,6 +182,54 @@ int proto_response_decode(const char *data, size_t len, proto_response_t *out)
     if (s_get_u64(&e[2], UINT64_MAX, &out->id) || s_get_u64(&e[3], 999, &status) || s_get_str(&e[4], &out->body))
         goto out;
     out->status = (uint32_t)status;
+    rc = 0;
+out:
+    msgpack_unpacked_destroy(&result);
+    return rc;
+}
+
+int proto_peer_encode(const proto_peer_t *msg, msgpack_sbuffer *sbuf)
+{
+    if (msg->type < PROTO_MSG_REPL_RECORD || msg->type > PROTO_MSG_SPAWN_REGION)
+        return -1;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, PEER_ARITY);
+    msgpack_pack_uint8(&pk, PROTO_VERSION);
+    msgpack_pack_uint8(&pk, (uint8_t)msg->type);
+    s_pack_str(&pk, msg->from);
+    s_pack_str(&pk, msg->account);
+    s_pack_str(&pk, msg->table);
+    msgpack_pack_uint64(&pk, msg->seq);
+    msgpack_pack_uint64(&pk, msg->prev);
+    msgpack_pack_uint64(&pk, msg->hlc);
+    msgpack_pack_uint32(&pk, msg->event);
+    s_pack_bin(&pk, msg->keys);
+    s_pack_bin(&pk, msg->body);
+    msgpack_pack_uint8(&pk, 0);   /* reserved: flags */
+    return 0;
+}
+
+int proto_peer_decode(const char *data, size_t len, proto_peer_t *out)
+{
+    int type = proto_msg_type(data, len);
+    if (type < PROTO_MSG_REPL_RECORD || type > PROTO_MSG_SPAWN_REGION)
+        return -1;
+    msgpack_unpacked result;
+    msgpack_unpacked_init(&result);
+    int rc = -1;
+    if (s_open(data, len, &result, type, PEER_ARITY) != 0)
+        goto out;
+    const msgpack_object *e = result.data.via.array.ptr;
+    uint64_t event, flags;
+    memset(out, 0, sizeof(*out));
+    if (s_get_str(&e[2], &out->from) || s_get_str(&e[3], &out->account) || s_get_str(&e[4], &out->table) ||
+        s_get_u64(&e[5], UINT64_MAX, &out->seq) || s_get_u64(&e[6], UINT64_MAX, &out->prev) ||
+        s_get_u64(&e[7], UINT64_MAX, &out->hlc) || s_get_u64(&e[8], UINT32_MAX, &event) ||
+        s_get_str(&e[9], &out->keys) || s_get_str(&e[10], &out->body) || s_get_u64(&e[11], 255, &flags))
+        goto out;
+    out->type = (uint32_t)type;
+    out->event = (uint32_t)event;
     rc = 0;
 out:
     msgpack_unpacked_destroy(&result);

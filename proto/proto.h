@@ -14,7 +14,19 @@
 typedef enum proto_msg_type {
     PROTO_MSG_REQUEST = 1,    /* gateway -> regiond: one client request */
     PROTO_MSG_RESPONSE = 2,   /* regiond -> gateway: its answer */
-    /* later issues: replication record, replica control, catch-up, ack, heartbeat */
+    /* global tables (proto_peer_t, rd_repl.c): regiond <-> regiond, regiond -> gateway */
+    PROTO_MSG_REPL_RECORD = 3,      /* one committed change-log record (feed and catch-up) */
+    PROTO_MSG_HEARTBEAT = 4,        /* origin's latest local seq per global table (body JSON) */
+    PROTO_MSG_CATCHUP_REQ = 5,      /* send me your records of a table after seq */
+    PROTO_MSG_CATCHUP_END = 6,      /* end of a catch-up answer: seq = last sent, prev = more follow */
+    PROTO_MSG_REPLICA_CREATE = 7,   /* owner -> new replica: create the table (body JSON def + set) */
+    PROTO_MSG_SNAPSHOT_REQ = 8,     /* new replica -> owner: send me the table's snapshot */
+    PROTO_MSG_SNAPSHOT_CHUNK = 9,   /* owner -> new replica: items and tombstones (body JSON) */
+    PROTO_MSG_SNAPSHOT_END = 10,    /* owner -> new replica: log positions at snapshot time */
+    PROTO_MSG_REPLICA_SET = 11,     /* owner -> members: the replica set (body JSON, seq = epoch) */
+    PROTO_MSG_REPLICA_UPDATE = 12,  /* member -> owner: ReplicaUpdates to carry out (body JSON) */
+    PROTO_MSG_REPLICA_ACTIVE = 13,  /* new replica -> owner: seeded and caught up to the snapshot */
+    PROTO_MSG_SPAWN_REGION = 14,    /* regiond -> gateway: start the regiond of region `keys` */
 } proto_msg_type_t;
 
 typedef enum proto_service {
@@ -44,9 +56,25 @@ typedef struct proto_response {
     proto_str_t body;        /* JSON reply body */
 } proto_response_t;
 
+/* Every message between regionds (and the one regiond -> gateway request) has this
+ * one flat shape; fields a type does not use are 0 / empty. */
+typedef struct proto_peer {
+    uint32_t type;           /* PROTO_MSG_REPL_RECORD .. PROTO_MSG_SPAWN_REGION */
+    proto_str_t from;        /* sending region (for a record: its origin) */
+    proto_str_t account;     /* the table's account */
+    proto_str_t table;       /* the table's name */
+    uint64_t seq;            /* record: its seq in the origin's log; else per type */
+    uint64_t prev;           /* record: seq of the origin's previous record of the table */
+    uint64_t hlc;            /* record: version (hybrid logical clock) */
+    uint32_t event;          /* record: RD_EVENT_INSERT / MODIFY / REMOVE */
+    proto_str_t keys;        /* record: key attributes JSON; spawn: region name */
+    proto_str_t body;        /* record: new image JSON (empty for REMOVE); control: JSON */
+} proto_peer_t;
+
 /* Encode into sbuf (appends; the caller initialises and destroys sbuf). 0 / -1. */
 int proto_request_encode(const proto_request_t *req, msgpack_sbuffer *sbuf);
 int proto_response_encode(const proto_response_t *resp, msgpack_sbuffer *sbuf);
+int proto_peer_encode(const proto_peer_t *msg, msgpack_sbuffer *sbuf);
 
 /* Peeks the message type without decoding the rest: a proto_msg_type_t, or -1 if
  * the data is not a message of PROTO_VERSION. */
@@ -55,5 +83,7 @@ int proto_msg_type(const char *data, size_t len);
  * (wrong version, type, arity or element types). */
 int proto_request_decode(const char *data, size_t len, proto_request_t *out);
 int proto_response_decode(const char *data, size_t len, proto_response_t *out);
+/* Decodes any proto_peer_t type (out->type says which); -1 for anything else. */
+int proto_peer_decode(const char *data, size_t len, proto_peer_t *out);
 
 #endif

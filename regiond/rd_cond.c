@@ -314,6 +314,14 @@ int rd_cond_parse(rd_req_t *req, ddb_expr_ctx_t *ctx, ddb_expr_cond_t **out)
     return expected ? s_expected(req, ctx, expected, out) : 0;
 }
 
+int rd_cond_read(rd_req_t *req, ddb_expr_cond_t **cond)
+{
+    ddb_expr_ctx_t *ctx;
+    if (rd_cond_context(req, &ctx) != 0 || rd_cond_parse(req, ctx, cond) != 0)
+        return -1;
+    return ddb_expr_ctx_check_unused(ctx, req->err);
+}
+
 int rd_cond_check(rd_req_t *req, const ddb_expr_cond_t *cond, const ddb_value_t *old, const rd_item_text_t *old_text,
                   bool old_on_failure)
 {

@@ -27,6 +27,10 @@ int rd_cond_context(rd_req_t *req, ddb_expr_ctx_t **ctx);
  * of its own. *out is NULL when the request has no condition. 0 or -1. */
 int rd_cond_parse(rd_req_t *req, ddb_expr_ctx_t *ctx, ddb_expr_cond_t **out);
 
+/* The request's whole condition: rd_cond_context, rd_cond_parse, then the names and
+ * values no expression used ("unused" errors). *cond NULL without one. 0 or -1. */
+int rd_cond_read(rd_req_t *req, ddb_expr_cond_t **cond);
+
 /* Evaluates cond (NULL: always true) against the stored item (NULL when absent).
  * On failure: ConditionalCheckFailedException "The conditional request failed",
  * carrying "Item" (the stored item) when old_on_failure and there is one. 0 or -1. */

@@ -10,8 +10,14 @@
 #include "ddb_log.h"
 #include "rd_json.h"
 #include "rd_op_admin.h"
+#include "rd_op_batch.h"
 #include "rd_op_item.h"
+#include "rd_op_query.h"
+#include "rd_op_streams.h"
 #include "rd_op_table.h"
+#include "rd_op_tags.h"
+#include "rd_op_ttl.h"
+#include "rd_op_txn.h"
 #include "rd_op_update.h"
 
 typedef struct rd_command {
@@ -22,15 +28,36 @@ typedef struct rd_command {
 
 /* DynamoDB_20120810 operations, sorted by name (strcmp order) for bsearch. */
 static const rd_command_t s_dynamodb_commands[] = {
+    { "BatchGetItem", rd_op_batch_get_item, 0 },
+    { "BatchWriteItem", rd_op_batch_write_item, RD_OP_WRITE },
     { "CreateTable", rd_op_create_table, RD_OP_WRITE },
     { "DeleteItem", rd_op_delete_item, RD_OP_WRITE | RD_OP_TABLE },
     { "DeleteTable", rd_op_delete_table, RD_OP_WRITE | RD_OP_TABLE | RD_OP_RNF_NAMED },
+    { "DescribeEndpoints", rd_op_describe_endpoints, 0 },
+    { "DescribeLimits", rd_op_describe_limits, 0 },
     { "DescribeTable", rd_op_describe_table, RD_OP_TABLE | RD_OP_RNF_NAMED },
+    { "DescribeTimeToLive", rd_op_describe_time_to_live, RD_OP_TABLE | RD_OP_RNF_NAMED },
     { "GetItem", rd_op_get_item, RD_OP_TABLE },
     { "ListTables", rd_op_list_tables, 0 },
+    { "ListTagsOfResource", rd_op_list_tags_of_resource, 0 },
     { "PutItem", rd_op_put_item, RD_OP_WRITE | RD_OP_TABLE },
+    { "Query", rd_op_query, RD_OP_TABLE },
+    { "Scan", rd_op_scan, RD_OP_TABLE },
+    { "TagResource", rd_op_tag_resource, RD_OP_WRITE },
+    { "TransactGetItems", rd_op_transact_get_items, 0 },
+    { "TransactWriteItems", rd_op_transact_write_items, RD_OP_WRITE },
+    { "UntagResource", rd_op_untag_resource, RD_OP_WRITE },
     { "UpdateItem", rd_op_update_item, RD_OP_WRITE | RD_OP_TABLE },
     { "UpdateTable", rd_op_update_table, RD_OP_WRITE | RD_OP_TABLE | RD_OP_RNF_NAMED },
+    { "UpdateTimeToLive", rd_op_update_time_to_live, RD_OP_WRITE | RD_OP_TABLE | RD_OP_RNF_NAMED },
+};
+
+/* DynamoDBStreams_20120810 operations, sorted likewise. */
+static const rd_command_t s_streams_commands[] = {
+    { "DescribeStream", rd_op_describe_stream, 0 },
+    { "GetRecords", rd_op_get_records, 0 },
+    { "GetShardIterator", rd_op_get_shard_iterator, 0 },
+    { "ListStreams", rd_op_list_streams, 0 },
 };
 
 /* The gateway's own questions (service ADMIN), sorted likewise. */
@@ -45,13 +72,14 @@ static int s_command_cmp(const void *key, const void *elem)
     return strcmp((const char *)key, ((const rd_command_t *)elem)->name);
 }
 
-/* The command for (service, op), or NULL. DynamoDB Streams operations come with
- * the Streams issue; until then every one of them is unknown. */
+/* The command for (service, op), or NULL. */
 static const rd_command_t *s_lookup(uint32_t service, const char *op)
 {
     switch (service) {
     case PROTO_SVC_DYNAMODB:
         return bsearch(op, s_dynamodb_commands, COUNT_OF(s_dynamodb_commands), sizeof(rd_command_t), s_command_cmp);
+    case PROTO_SVC_STREAMS:
+        return bsearch(op, s_streams_commands, COUNT_OF(s_streams_commands), sizeof(rd_command_t), s_command_cmp);
     case PROTO_SVC_ADMIN:
         return bsearch(op, s_admin_commands, COUNT_OF(s_admin_commands), sizeof(rd_command_t), s_command_cmp);
     default:

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ddb_expr.h"
 #include "ddb_key.h"
+#include "rd_cond.h"
 #include "rd_json.h"
 
 #define HASH_KEY_MAX_BYTES 2048
@@ -79,9 +81,9 @@ int rd_item_read_opts(rd_req_t *req, unsigned members, const char *map_field, rd
             return -1;
         opts->old_on_failure = idx == 1;
     }
-    if (rd_json_object(req->body, map_field, map, req->err) != 0)
+    if (map_field && rd_json_object(req->body, map_field, map, req->err) != 0)
         return -1;
-    if (!*map)
+    if (map_field && !*map)
         rd_verr_value(&v, NULL, strcmp(map_field, "Item") == 0 ? "item" : "key", "Member must not be null");
     return rd_verr_finish(&v, req->err);
 }
@@ -170,6 +172,82 @@ int rd_item_key_of_arg(rd_req_t *req, const ddb_value_t *key_map, rd_item_key_t 
     return s_encode_key(req, key_map, key);
 }
 
+/* ---- projections ---- */
+
+/* Legacy AttributesToGet: top-level names, each at most once. */
+static int s_attributes_to_get(rd_req_t *req, const cJSON *list, rd_item_projection_t *p)
+{
+    int n = cJSON_GetArraySize(list);
+    if (n == 0)
+        return ddb_err_set(req->err, DDB_ERR_VALIDATION,
+                           "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: "
+                           "Member must have length greater than or equal to 1");
+    ddb_expr_path_t *paths = ddb_arena_calloc(req->arena, (size_t)n, sizeof(*paths));
+    const cJSON *e;
+    cJSON_ArrayForEach(e, list) {
+        if (rd_json_expect_string(e, req->err) != 0)
+            return -1;
+        for (size_t i = 0; i < p->count; i++)
+            if (strcmp(paths[i].elems[0].name.ptr, e->valuestring) == 0)
+                return ddb_err_set(req->err, DDB_ERR_VALIDATION,
+                                   "One or more parameter values were invalid: Duplicate value in attribute name: %s",
+                                   e->valuestring);
+        ddb_expr_path_elem_t *elem = ddb_arena_calloc(req->arena, 1, sizeof(*elem));
+        elem->name.ptr = e->valuestring;
+        elem->name.len = strlen(e->valuestring);
+        paths[p->count].elems = elem;
+        paths[p->count].count = 1;
+        p->count++;
+    }
+    p->paths = paths;
+    return 0;
+}
+
+int rd_item_projection(rd_req_t *req, rd_item_projection_t *p)
+{
+    static const char *const exprs[] = { "ProjectionExpression", NULL };
+    static const char *const legacy[] = { "AttributesToGet", NULL };
+    const char *text;
+    const cJSON *attrs;
+    ddb_expr_ctx_t *ctx;
+    memset(p, 0, sizeof(*p));
+    if (rd_json_string(req->body, "ProjectionExpression", &text, req->err) != 0 ||
+        rd_json_list(req->body, "AttributesToGet", &attrs, req->err) != 0 ||
+        rd_cond_check_params(req, exprs, legacy) != 0)
+        return -1;
+    if (attrs)
+        return s_attributes_to_get(req, attrs, p);
+    if (!text)
+        return 0;
+    const cJSON *names;
+    ctx = ddb_expr_ctx_new(req->arena);
+    if (rd_json_object(req->body, "ExpressionAttributeNames", &names, req->err) != 0 ||
+        ddb_expr_ctx_load_json(ctx, names, NULL, req->err) != 0)
+        return -1;
+    ddb_expr_projection_t *parsed = ddb_expr_parse_projection(ctx, text, strlen(text), req->err);
+    if (!parsed || ddb_expr_ctx_check_unused(ctx, req->err) != 0)
+        return -1;
+    p->paths = parsed->paths;
+    p->count = parsed->count;
+    return 0;
+}
+
+bool rd_item_key_equal(const rd_key_bytes_t *a, const rd_key_bytes_t *b)
+{
+    return a->pk_len == b->pk_len && a->sk_len == b->sk_len && memcmp(a->pk, b->pk, a->pk_len) == 0 &&
+           (a->sk_len == 0 || memcmp(a->sk, b->sk, a->sk_len) == 0);
+}
+
+rd_req_t rd_item_subreq(const rd_req_t *req, const cJSON *body)
+{
+    rd_req_t sub = *req;
+    sub.body = body;
+    sub.table_name = NULL;
+    sub.table = NULL;
+    sub.flags = 0;
+    return sub;
+}
+
 /* ---- stored items ---- */
 
 int rd_item_load(rd_req_t *req, const rd_item_key_t *key, rd_item_text_t *text, ddb_value_t **value)
@@ -193,7 +271,7 @@ int rd_item_load(rd_req_t *req, const rd_item_key_t *key, rd_item_text_t *text, 
 int rd_item_store(rd_req_t *req, const rd_item_key_t *key, const ddb_value_t *item, const rd_item_text_t *old,
                   const char *size_message)
 {
-    rd_write_t w = { key->bytes, key->json, NULL, NULL, 0, 0, old };
+    rd_write_t w = { key->bytes, key->json, NULL, NULL, 0, 0, old, false };
     ddb_buf_t json = DDB_BUF_INIT;
     if (item) {
         size_t size = ddb_item_size(item);
@@ -234,6 +312,22 @@ static void s_units(ddb_buf_t *out, double units)
     ddb_buf_printf(out, "\"CapacityUnits\":%.1f", units);
 }
 
+void rd_item_capacity_json(ddb_buf_t *out, const char *table_name, double units, rd_capacity_mode_t capacity)
+{
+    /* The aggregate only, no Read/WriteCapacityUnits split (characterised against
+     * the service for the single-item operations), plus Table under INDEXES. */
+    ddb_buf_puts(out, "{\"TableName\":");
+    ddb_buf_json_str(out, table_name, strlen(table_name));
+    ddb_buf_putc(out, ',');
+    s_units(out, units);
+    if (capacity == RD_RCC_INDEXES) {
+        ddb_buf_puts(out, ",\"Table\":{");
+        s_units(out, units);
+        ddb_buf_putc(out, '}');
+    }
+    ddb_buf_putc(out, '}');
+}
+
 void rd_item_answer(rd_req_t *req, const char *member, const rd_item_attrs_t *attrs, rd_capacity_mode_t capacity,
                     double units)
 {
@@ -249,18 +343,8 @@ void rd_item_answer(rd_req_t *req, const char *member, const rd_item_attrs_t *at
         comma = true;
     }
     if (capacity != RD_RCC_NONE) {
-        /* Single-item operations report the aggregate only, no Read/WriteCapacityUnits
-         * split (characterised against the service), plus Table under INDEXES. */
-        ddb_buf_puts(req->out, comma ? ",\"ConsumedCapacity\":{\"TableName\":" : "\"ConsumedCapacity\":{\"TableName\":");
-        ddb_buf_json_str(req->out, req->table->name, strlen(req->table->name));
-        ddb_buf_putc(req->out, ',');
-        s_units(req->out, units);
-        if (capacity == RD_RCC_INDEXES) {
-            ddb_buf_puts(req->out, ",\"Table\":{");
-            s_units(req->out, units);
-            ddb_buf_putc(req->out, '}');
-        }
-        ddb_buf_putc(req->out, '}');
+        ddb_buf_puts(req->out, comma ? ",\"ConsumedCapacity\":" : "\"ConsumedCapacity\":");
+        rd_item_capacity_json(req->out, req->table->name, units, capacity);
     }
     ddb_buf_putc(req->out, '}');
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "ddb_expr.h"
 #include "ddb_value.h"
 #include "rd_dispatch.h"
 
@@ -38,8 +39,8 @@ typedef struct rd_item_opts {
     bool old_on_failure;                /* ReturnValuesOnConditionCheckFailure ALL_OLD */
 } rd_item_opts_t;
 
-/* Validates the operation's enum members and that map_field ("Item" or "Key") is
- * a present JSON object, reporting every violation at once as the service does ("2
+/* Validates the operation's enum members and that map_field ("Item" or "Key"; NULL
+ * for none) is a present JSON object, reporting every violation at once as the service does ("2
  * validation errors detected: ..."). *map borrows the member from the body; the
  * caller converts it (ddb_item_from_json) once its other request checks passed.
  * 0 or -1. */
@@ -59,6 +60,25 @@ int rd_item_key_of_item(rd_req_t *req, const ddb_value_t *item, rd_item_key_t *k
  * not match the schema"), rightly typed and not empty. */
 int rd_item_key_of_arg(rd_req_t *req, const ddb_value_t *key_map, rd_item_key_t *key);
 
+/* True when both encode the same primary key (of one table). */
+bool rd_item_key_equal(const rd_key_bytes_t *a, const rd_key_bytes_t *b);
+
+/* A request for one element of a batch or transaction: req with body set to the
+ * element's own object (Put, Delete, KeysAndAttributes, ...), no table yet, so that
+ * the single-item functions here and in rd_cond work on it as on a whole request. */
+rd_req_t rd_item_subreq(const rd_req_t *req, const cJSON *body);
+
+/* The document paths a read asks for; count 0 with paths NULL: the whole item. */
+typedef struct rd_item_projection {
+    const ddb_expr_path_t *paths;   /* arena */
+    size_t count;
+} rd_item_projection_t;
+
+/* The request's ProjectionExpression (nested paths, list elements, #names from
+ * ExpressionAttributeNames) or legacy AttributesToGet, checked the service's way
+ * (one or the other, no unused names). 0 or -1. */
+int rd_item_projection(rd_req_t *req, rd_item_projection_t *p);
+
 /* The stored item with this key: its text (json NULL when absent) and, when value
  * is not NULL and the item is present, its parsed value (arena; *value NULL when
  * absent). Handlers that only hand the stored text back pass value NULL and skip
@@ -76,6 +96,10 @@ int rd_item_store(rd_req_t *req, const rd_item_key_t *key, const ddb_value_t *it
  * consistent; never less than one unit (half a unit for such a read). */
 double rd_item_write_units(int64_t old_size, int64_t new_size);
 double rd_item_read_units(int64_t size, bool consistent);
+
+/* Appends one ConsumedCapacity object: {"TableName":..,"CapacityUnits":..} and,
+ * under INDEXES, "Table":{"CapacityUnits":..}. */
+void rd_item_capacity_json(ddb_buf_t *out, const char *table_name, double units, rd_capacity_mode_t capacity);
 
 /* What an answer returns under "Item" or "Attributes": a value, or the stored text
  * as it is (no re-serialisation); neither: the member is left out. */

@@ -13,13 +13,16 @@
 #include "ddb_arena.h"
 #include "ddb_buf.h"
 #include "ddb_err.h"
+#include "ddb_hlc.h"
 #include "ddb_log.h"
 #include "proto.h"
 #include "rd_dispatch.h"
+#include "rd_op_ttl.h"
+#include "rd_stream.h"
 
 #define RD_BATCH_MAX 256          /* requests per transaction */
 #define RD_FRAMES_MAX 4           /* routing frames kept per message, payload included */
-#define RD_POLL_MS 1000           /* poll timeout (timers come later) */
+#define RD_POLL_MS 1000           /* poll timeout without timers due sooner */
 #define RD_HWM 100000             /* socket high-water marks */
 #define RD_LINGER_MS 1000         /* bound on unsent replies at close */
 
@@ -40,6 +43,9 @@ typedef struct rd_loop {
     ddb_arena_t *arena;                /* per-request memory */
     rd_pending_t batch[RD_BATCH_MAX];
     int n;                             /* messages in the current batch */
+    rd_ttl_sweeper_t *ttl;             /* the Time to Live sweeper */
+    int ttl_interval_ms;               /* between sweeps; 0: never */
+    uint64_t ttl_next_ms;              /* wall clock of the next sweep */
 } rd_loop_t;
 
 static void s_frames_close(rd_pending_t *p)
@@ -212,9 +218,32 @@ static void s_close(rd_loop_t *l)
     for (int i = 0; i < RD_BATCH_MAX; i++)
         ddb_buf_free(&l->batch[i].body);
     ddb_arena_destroy(&l->arena);
+    rd_ttl_sweeper_destroy(&l->ttl);
 }
 
-int rd_loop_run(const char *endpoint, const char *region, rd_store_t *store, volatile sig_atomic_t *stop)
+/* How long zmq_poll may wait: until the next sweep is due, at most RD_POLL_MS. */
+static long s_poll_timeout(const rd_loop_t *l)
+{
+    if (l->ttl_interval_ms <= 0)
+        return RD_POLL_MS;
+    uint64_t now = ddb_wall_ms();
+    uint64_t wait = l->ttl_next_ms > now ? l->ttl_next_ms - now : 0;
+    return wait < RD_POLL_MS ? (long)wait : RD_POLL_MS;
+}
+
+/* Runs the Time to Live sweeper when it is due (between batches, in a transaction
+ * of its own). */
+static void s_timers(rd_loop_t *l)
+{
+    rd_stream_tick(l->store);   /* shard rollover and trimming; rate-limited inside */
+    if (l->ttl_interval_ms <= 0 || ddb_wall_ms() < l->ttl_next_ms)
+        return;
+    rd_ttl_sweep(l->ttl, l->store, l->arena, (double)ddb_wall_ms() / 1000.0);
+    l->ttl_next_ms = ddb_wall_ms() + (uint64_t)l->ttl_interval_ms;
+}
+
+int rd_loop_run(const char *endpoint, const char *region, rd_store_t *store, int ttl_interval_ms,
+                volatile sig_atomic_t *stop)
 {
     rd_loop_t *l = calloc(1, sizeof(*l));
     if (!l)
@@ -222,12 +251,15 @@ int rd_loop_run(const char *endpoint, const char *region, rd_store_t *store, vol
     l->region = region;
     l->store = store;
     l->arena = ddb_arena_new(64 * 1024);
+    l->ttl = rd_ttl_sweeper_new();
+    l->ttl_interval_ms = ttl_interval_ms;
+    l->ttl_next_ms = ddb_wall_ms() + (uint64_t)(ttl_interval_ms > 0 ? ttl_interval_ms : 0);
     int rc = s_open_socket(l, endpoint);
     if (rc == 0)
         DDB_INFO("listening on %s", endpoint);
     while (rc == 0 && !*stop) {
         zmq_pollitem_t item = { l->sock, 0, ZMQ_POLLIN, 0 };
-        int n = zmq_poll(&item, 1, RD_POLL_MS);
+        int n = zmq_poll(&item, 1, s_poll_timeout(l));
         if (n < 0 && errno != EINTR) {
             DDB_ERROR("zmq_poll: %s", zmq_strerror(errno));
             rc = -1;
@@ -238,6 +270,7 @@ int rd_loop_run(const char *endpoint, const char *region, rd_store_t *store, vol
             if (l->n > 0)
                 s_run_batch(l);
         }
+        s_timers(l);
     }
     s_close(l);
     free(l);

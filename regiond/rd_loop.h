@@ -9,7 +9,10 @@
 #include "rd_store.h"
 
 /* Binds endpoint and serves until *stop becomes non-zero (the batch in progress is
- * finished first). Returns 0 after a clean stop, -1 if the socket cannot be set up. */
-int rd_loop_run(const char *endpoint, const char *region, rd_store_t *store, volatile sig_atomic_t *stop);
+ * finished first). Every ttl_interval_ms (0: never) between batches, the Time to
+ * Live sweeper deletes a chunk of expired items. Returns 0 after a clean stop, -1
+ * if the socket cannot be set up. */
+int rd_loop_run(const char *endpoint, const char *region, rd_store_t *store, int ttl_interval_ms,
+                volatile sig_atomic_t *stop);
 
 #endif

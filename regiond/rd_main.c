@@ -13,6 +13,7 @@
 
 #include "ddb_log.h"
 #include "rd_loop.h"
+#include "rd_stream.h"
 #include "rd_store.h"
 
 static volatile sig_atomic_t s_stop;
@@ -29,12 +30,16 @@ typedef struct rd_args {
     const char *data_dir;    /* --data-dir, or NULL with --in-memory */
     bool in_memory;          /* --in-memory */
     ddb_log_level_t level;   /* --log-level */
+    int ttl_interval_ms;     /* --ttl-interval-ms: between Time to Live sweeps, 0: off */
+    rd_stream_config_t streams;   /* --stream-*: shard rollover, retention, iterator age */
 } rd_args_t;
 
 static void s_usage(FILE *f)
 {
     fprintf(f, "usage: meridian-regiond --region R --listen ENDPOINT (--data-dir DIR | --in-memory)\n"
-               "                        [--log-level debug|info|warn|error]\n");
+               "                        [--log-level debug|info|warn|error] [--ttl-interval-ms N]\n"
+               "                        [--stream-shard-rollover-ms N] [--stream-shard-rollover-records N]\n"
+               "                        [--stream-retention-ms N] [--stream-iterator-ttl-ms N]\n");
 }
 
 static int s_parse_level(const char *s, ddb_log_level_t *out)
@@ -48,6 +53,24 @@ static int s_parse_level(const char *s, ddb_log_level_t *out)
     return -1;
 }
 
+/* One --stream-* flag (a count or milliseconds >= 0) into cfg. 0, or -1 (printed). */
+static int s_parse_stream_flag(int c, const char *text, rd_stream_config_t *cfg)
+{
+    char *end;
+    long long n = strtoll(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || n < 0) {
+        fprintf(stderr, "meridian-regiond: bad --stream-* value '%s'\n", text);
+        return -1;
+    }
+    switch (c) {
+    case 'R': cfg->rollover_ms = n; break;
+    case 'N': cfg->rollover_records = n; break;
+    case 'K': cfg->retention_ms = n; break;
+    default: cfg->iterator_ttl_ms = n; break;
+    }
+    return 0;
+}
+
 /* 0, or -1 after printing what is wrong. */
 static int s_parse_args(int argc, char **argv, rd_args_t *a)
 {
@@ -55,10 +78,17 @@ static int s_parse_args(int argc, char **argv, rd_args_t *a)
         { "region", required_argument, NULL, 'r' },   { "listen", required_argument, NULL, 'l' },
         { "data-dir", required_argument, NULL, 'd' }, { "in-memory", no_argument, NULL, 'm' },
         { "log-level", required_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
+        { "ttl-interval-ms", required_argument, NULL, 't' },
+        { "stream-shard-rollover-ms", required_argument, NULL, 'R' },
+        { "stream-shard-rollover-records", required_argument, NULL, 'N' },
+        { "stream-retention-ms", required_argument, NULL, 'K' },
+        { "stream-iterator-ttl-ms", required_argument, NULL, 'I' },
         { NULL, 0, NULL, 0 },
     };
     memset(a, 0, sizeof(*a));
     a->level = DDB_LOG_INFO;
+    a->ttl_interval_ms = 1000;
+    a->streams = *rd_stream_config();
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -71,6 +101,20 @@ static int s_parse_args(int argc, char **argv, rd_args_t *a)
                 fprintf(stderr, "meridian-regiond: unknown log level '%s'\n", optarg);
                 return -1;
             }
+            break;
+        case 't': {
+            char *end;
+            long ms = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || ms < 0 || ms > 86400000) {
+                fprintf(stderr, "meridian-regiond: bad --ttl-interval-ms '%s'\n", optarg);
+                return -1;
+            }
+            a->ttl_interval_ms = (int)ms;
+            break;
+        }
+        case 'R': case 'N': case 'K': case 'I':
+            if (s_parse_stream_flag(c, optarg, &a->streams) != 0)
+                return -1;
             break;
         case 'h': s_usage(stdout); exit(0);
         default: s_usage(stderr); return -1;
@@ -131,10 +175,11 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    rd_stream_configure(&args.streams);
     rd_store_t *store = s_open_store(&args);
     if (!store)
         return 1;
-    int rc = rd_loop_run(args.listen, args.region, store, &s_stop);
+    int rc = rd_loop_run(args.listen, args.region, store, args.ttl_interval_ms, &s_stop);
     rd_store_close(&store);
     DDB_INFO("stopped");
     return rc == 0 ? 0 : 1;

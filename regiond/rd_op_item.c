@@ -25,15 +25,6 @@ static int s_old_only(rd_req_t *req, const rd_item_opts_t *opts)
                        "1 validation error detected: ReturnValues can only be ALL_OLD or NONE");
 }
 
-/* The request's condition (ConditionExpression or Expected), fully validated. */
-static int s_condition(rd_req_t *req, ddb_expr_cond_t **cond)
-{
-    ddb_expr_ctx_t *ctx;
-    if (rd_cond_context(req, &ctx) != 0 || rd_cond_parse(req, ctx, cond) != 0)
-        return -1;
-    return ddb_expr_ctx_check_unused(ctx, req->err);
-}
-
 /* The enum members, the expression/legacy mix, then the Item or Key itself. */
 static ddb_value_t *s_request_map(rd_req_t *req, const char *field, rd_item_opts_t *opts)
 {
@@ -56,7 +47,7 @@ int rd_op_put_item(rd_req_t *req)
         return -1;
     if (ddb_item_size(item) > DDB_ITEM_MAX_SIZE)
         return ddb_err_set(req->err, DDB_ERR_VALIDATION, SIZE_EXCEEDED);
-    if (s_condition(req, &cond) != 0 || rd_req_table(req) != 0)
+    if (rd_cond_read(req, &cond) != 0 || rd_req_table(req) != 0)
         return -1;
     rd_item_key_t key;
     rd_item_text_t old_text;
@@ -78,7 +69,7 @@ int rd_op_delete_item(rd_req_t *req)
     ddb_value_t *key_map, *old = NULL;
     ddb_expr_cond_t *cond;
     if (!(key_map = s_request_map(req, "Key", &opts)) || s_old_only(req, &opts) != 0 ||
-        s_condition(req, &cond) != 0 || rd_req_table(req) != 0)
+        rd_cond_read(req, &cond) != 0 || rd_req_table(req) != 0)
         return -1;
     rd_item_key_t key;
     rd_item_text_t old_text;
@@ -95,81 +86,16 @@ int rd_op_delete_item(rd_req_t *req)
 
 /* ---- GetItem ---- */
 
-/* The document paths a GetItem asks for; count 0 with paths NULL: the whole item. */
-typedef struct s_projection {
-    const ddb_expr_path_t *paths;
-    size_t count;
-} s_projection_t;
-
-/* Legacy AttributesToGet: top-level names, each at most once. */
-static int s_attributes_to_get(rd_req_t *req, const cJSON *list, s_projection_t *p)
-{
-    int n = cJSON_GetArraySize(list);
-    if (n == 0)
-        return ddb_err_set(req->err, DDB_ERR_VALIDATION,
-                           "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: "
-                           "Member must have length greater than or equal to 1");
-    ddb_expr_path_t *paths = ddb_arena_calloc(req->arena, (size_t)n, sizeof(*paths));
-    const cJSON *e;
-    cJSON_ArrayForEach(e, list) {
-        if (rd_json_expect_string(e, req->err) != 0)
-            return -1;
-        for (size_t i = 0; i < p->count; i++)
-            if (strcmp(paths[i].elems[0].name.ptr, e->valuestring) == 0)
-                return ddb_err_set(req->err, DDB_ERR_VALIDATION,
-                                   "One or more parameter values were invalid: Duplicate value in attribute name: %s",
-                                   e->valuestring);
-        ddb_expr_path_elem_t *elem = ddb_arena_calloc(req->arena, 1, sizeof(*elem));
-        elem->name.ptr = e->valuestring;
-        elem->name.len = strlen(e->valuestring);
-        paths[p->count].elems = elem;
-        paths[p->count].count = 1;
-        p->count++;
-    }
-    p->paths = paths;
-    return 0;
-}
-
-/* ProjectionExpression (nested paths, list elements, #names) or AttributesToGet. */
-static int s_projection(rd_req_t *req, s_projection_t *p)
-{
-    static const char *const exprs[] = { "ProjectionExpression", NULL };
-    static const char *const legacy[] = { "AttributesToGet", NULL };
-    const char *text;
-    const cJSON *attrs;
-    ddb_expr_ctx_t *ctx;
-    memset(p, 0, sizeof(*p));
-    if (rd_json_string(req->body, "ProjectionExpression", &text, req->err) != 0 ||
-        rd_json_list(req->body, "AttributesToGet", &attrs, req->err) != 0 ||
-        rd_cond_check_params(req, exprs, legacy) != 0)
-        return -1;
-    if (attrs)
-        return s_attributes_to_get(req, attrs, p);
-    if (!text)
-        return 0;
-    const cJSON *names;
-    ctx = ddb_expr_ctx_new(req->arena);
-    if (rd_json_object(req->body, "ExpressionAttributeNames", &names, req->err) != 0 ||
-        ddb_expr_ctx_load_json(ctx, names, NULL, req->err) != 0)
-        return -1;
-    ddb_expr_projection_t *parsed = ddb_expr_parse_projection(ctx, text, strlen(text), req->err);
-    if (!parsed || ddb_expr_ctx_check_unused(ctx, req->err) != 0)
-        return -1;
-    p->paths = parsed->paths;
-    p->count = parsed->count;
-    return 0;
-}
-
 int rd_op_get_item(rd_req_t *req)
 {
     rd_item_opts_t opts;
-    s_projection_t projection;
+    rd_item_projection_t projection;
     bool present, consistent;
     const cJSON *key_json;
     ddb_value_t *key_map, *item = NULL;
     if (rd_item_read_opts(req, 0, "Key", &opts, &key_json) != 0 ||
         rd_json_bool(req->body, "ConsistentRead", &present, &consistent, req->err) != 0 ||
-        s_projection(req, &projection) != 0 || !(key_map = ddb_item_from_json(key_json, req->arena, req->err)) ||
+        rd_item_projection(req, &projection) != 0 || !(key_map = ddb_item_from_json(key_json, req->arena, req->err)) ||
         rd_req_table(req) != 0)
         return -1;
     rd_item_key_t key;

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "rd_index.h"
 #include "rd_json.h"
+#include "rd_stream.h"
+#include "rd_replica.h"
 #include "rd_table.h"
 
 #define MAX_CAPACITY_UNITS 1000000000000LL   /* above this: "Given value N ... is out of bounds" */
@@ -22,7 +25,7 @@ static const char s_invalid[] = "One or more parameter values were invalid: ";
 static int s_answer_description(rd_req_t *req, const char *wrapper, const rd_table_t *t, const char *status,
                                  bool is_create)
 {
-    rd_describe_opts_t opts = { req->region, status, 0, 0, is_create };
+    rd_describe_opts_t opts = { req->region, status, 0, 0, is_create, req->store };
     if (!is_create && rd_store_table_counts(req->store, t, &opts.item_count, &opts.size_bytes, req->err) != 0)
         return -1;
     ddb_buf_printf(req->out, "{\"%s\":", wrapper);
@@ -285,7 +288,9 @@ static int s_create_check_keys(rd_req_t *req, const s_create_input_t *in)
     if (k1 && strcmp(s_elem_str(k1, "KeyType"), "RANGE") != 0)
         return ddb_err_set(req->err, DDB_ERR_VALIDATION,
                            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
-    if (nkeys != cJSON_GetArraySize(in->attr_defs))
+    bool has_indexes = rd_json_has(req->body, "LocalSecondaryIndexes") ||
+                       rd_json_has(req->body, "GlobalSecondaryIndexes");
+    if (!has_indexes && nkeys != cJSON_GetArraySize(in->attr_defs))   /* else rd_index_parse_create checks */
         return ddb_err_set(req->err, DDB_ERR_VALIDATION,
                            "%sNumber of attributes in KeySchema does not exactly match number of attributes defined "
                            "in AttributeDefinitions", s_invalid);
@@ -352,26 +357,33 @@ static rd_table_t *s_create_definition(rd_req_t *req, const s_create_input_t *in
 }
 
 static const char *const s_create_unsupported[] = {
-    "LocalSecondaryIndexes", "GlobalSecondaryIndexes", "OnDemandThroughput", "WarmThroughput",
+    "OnDemandThroughput", "WarmThroughput",
     "ResourcePolicy", "GlobalTableSourceArn", NULL,
 };
 
 int rd_op_create_table(rd_req_t *req)
 {
     s_create_input_t in;
+    rd_stream_spec_t stream;
     if (s_create_parse(req, &in) != 0 || s_refuse_unsupported(req, s_create_unsupported) != 0 ||
-        s_refuse_enabled(req, "StreamSpecification", "StreamEnabled") != 0 ||
+        rd_stream_spec_parse(req->body, &stream, req->err) != 0 ||
         s_refuse_enabled(req, "SSESpecification", "Enabled") != 0 || s_create_check_billing(req, &in) != 0 || s_create_check_keys(req, &in) != 0 ||
         s_create_check_tags(req, in.tags) != 0)
         return -1;
     if (rd_store_find(req->store, req->account, in.name))
         return ddb_err_set(req->err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %s", in.name);
     rd_table_t *t = s_create_definition(req, &in);
+    if (rd_index_parse_create(req, t) != 0) {
+        rd_table_destroy(&t);
+        return -1;
+    }
     if (rd_store_create_table(req->store, &t, req->err) != 0) {
         rd_table_destroy(&t);
         return -1;
     }
     rd_table_t *created = rd_store_find(req->store, req->account, in.name);
+    if (stream.enabled && rd_stream_apply_spec(req->store, created, req->region, &stream, req->err) != 0)
+        return -1;
     return s_answer_description(req, "TableDescription", created, "CREATING", true);
 }
 
@@ -446,6 +458,8 @@ int rd_op_delete_table(rd_req_t *req)
                            "deletion protection first.");
     if (s_answer_description(req, "TableDescription", req->table, "DELETING", false) != 0)
         return -1;
+    if (rd_replica_on_delete_table(req, req->table) != 0)   /* a global table's replica leaves its group */
+        return -1;
     return rd_store_drop_table(req->store, &req->table, req->err);
 }
 
@@ -457,10 +471,11 @@ typedef struct s_update_input {
     bool protection_set;       /* DeletionProtectionEnabled present */
     bool protection;
     const char *table_class;   /* TableClass or NULL */
+    rd_stream_spec_t stream;   /* StreamSpecification */
 } s_update_input_t;
 
 static const char *const s_update_unsupported[] = {
-    "GlobalSecondaryIndexUpdates", "SSESpecification", "ReplicaUpdates", "OnDemandThroughput", "WarmThroughput",
+    "SSESpecification", "OnDemandThroughput", "WarmThroughput",
     "MultiRegionConsistency", "GlobalTableWitnessUpdates", NULL,
 };
 
@@ -476,12 +491,10 @@ static int s_update_parse(rd_req_t *req, s_update_input_t *in)
     if (rd_verr_finish(&v, req->err) != 0)
         return -1;
     if (s_refuse_unsupported(req, s_update_unsupported) != 0 ||
-        s_refuse_enabled(req, "StreamSpecification", "StreamEnabled") != 0)
+        rd_stream_spec_parse(req->body, &in->stream, req->err) != 0)
         return -1;
-    if (rd_json_has(req->body, "StreamSpecification"))   /* {StreamEnabled:false} on a table without a stream */
-        return ddb_err_set(req->err, DDB_ERR_VALIDATION, "Table has no stream to disable: TableName: %s",
-                           req->table_name);
-    bool other = in->pt.given || in->billing || in->table_class;
+    bool other = in->pt.given || in->billing || in->table_class || in->stream.given ||
+                 rd_json_has(req->body, "GlobalSecondaryIndexUpdates");
     if (!other && !in->protection_set)
         return ddb_err_set(req->err, DDB_ERR_VALIDATION,
                            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
@@ -604,15 +617,23 @@ static int s_answer_update(rd_req_t *req, const rd_table_t *t, const s_update_in
 int rd_op_update_table(rd_req_t *req)
 {
     s_update_input_t in;
-    if (s_update_parse(req, &in) != 0 || rd_req_table(req) != 0)
+    if (rd_json_has(req->body, "ReplicaUpdates"))   /* global tables: rd_replica */
+        return rd_replica_update_table(req);
+    if (s_update_parse(req, &in) != 0 || rd_req_table(req) != 0 ||
+        rd_replica_check_update(req, req->table, &in.stream) != 0)
         return -1;
     rd_table_t *t = req->table;
     double now = rd_now_seconds();
     if (s_update_check_billing(req, t, &in) != 0 || s_update_check_decrease(req, t, &in, now) != 0)
         return -1;
+    if (rd_stream_apply_spec(req->store, t, req->region, &in.stream, req->err) != 0)
+        return -1;
+    if (rd_json_has(req->body, "GlobalSecondaryIndexUpdates") && rd_index_update_table(req) != 0)
+        return -1;
     if (!in.protection_set && s_answer_update(req, t, &in) != 0)
         return -1;
     s_update_apply(t, &in, now);
+    rd_index_settle(t);   /* the answer showed a new index CREATING; it is filled already */
     if (rd_store_update_table(req->store, t, req->err) != 0)
         return -1;
     /* a deletion-protection change is synchronous: the answer already shows it, ACTIVE */

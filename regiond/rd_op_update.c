@@ -14,7 +14,6 @@
 
 #define ENVELOPE "1 validation error detected: "
 #define INVALID "One or more parameter values were invalid: "
-#define SIZE_EXCEEDED "Item size to update has exceeded the maximum allowed size"
 
 /* ---- AttributeUpdates ---- */
 
@@ -142,8 +141,7 @@ static int s_parse_update(rd_req_t *req, ddb_expr_ctx_t *ctx, ddb_expr_update_t 
     return legacy ? s_attribute_updates(req, ctx, legacy, update) : 0;
 }
 
-/* Key attributes cannot be updated. */
-static int s_check_key_paths(rd_req_t *req, const ddb_expr_update_t *update)
+int rd_update_check_keys(rd_req_t *req, const ddb_expr_update_t *update)
 {
     size_t count = 0;
     const ddb_expr_path_t *paths = update ? ddb_expr_update_paths(update, &count) : NULL;
@@ -182,6 +180,31 @@ static int s_legacy_apply_error(rd_req_t *req)
     return -1;
 }
 
+/* ---- the pieces UpdateItem shares with TransactWriteItems ---- */
+
+int rd_update_parse(rd_req_t *req, const cJSON **key_json, ddb_value_t **key_map, ddb_expr_update_t **update,
+                    ddb_expr_cond_t **cond)
+{
+    static const char *const exprs[] = { "UpdateExpression", "ConditionExpression", NULL };
+    static const char *const legacy[] = { "AttributeUpdates", "Expected", NULL };
+    ddb_expr_ctx_t *ctx;
+    if (rd_cond_check_params(req, exprs, legacy) != 0 ||
+        !(*key_map = ddb_item_from_json(*key_json, req->arena, req->err)) || rd_cond_context(req, &ctx) != 0 ||
+        s_parse_update(req, ctx, update) != 0 || rd_cond_parse(req, ctx, cond) != 0)
+        return -1;
+    return ddb_expr_ctx_check_unused(ctx, req->err);
+}
+
+int rd_update_apply(rd_req_t *req, const ddb_expr_update_t *update, const rd_item_key_t *key, ddb_value_t *old,
+                    ddb_value_t **new_item)
+{
+    /* An absent item is created: the update applies to its bare key. */
+    *new_item = old ? old : key->map;
+    if (update && !(*new_item = ddb_expr_apply_update(update, *new_item, req->arena, req->err)))
+        return s_legacy_apply_error(req);
+    return 0;
+}
+
 /* ---- UpdateItem ---- */
 
 /* Everything UpdateItem checks before it looks at the table: enum members, the
@@ -190,17 +213,11 @@ static int s_legacy_apply_error(rd_req_t *req)
 static int s_validate(rd_req_t *req, rd_item_opts_t *opts, ddb_value_t **key_map, ddb_expr_update_t **update,
                       ddb_expr_cond_t **cond)
 {
-    static const char *const exprs[] = { "UpdateExpression", "ConditionExpression", NULL };
-    static const char *const legacy[] = { "AttributeUpdates", "Expected", NULL };
     unsigned members = RD_ITEM_HAS_RETURN_VALUES | RD_ITEM_HAS_CONDITIONS | RD_ITEM_HAS_COLLECTION;
     const cJSON *key_json;
-    ddb_expr_ctx_t *ctx;
-    if (rd_item_read_opts(req, members, "Key", opts, &key_json) != 0 ||
-        rd_cond_check_params(req, exprs, legacy) != 0 ||
-        !(*key_map = ddb_item_from_json(key_json, req->arena, req->err)) || rd_cond_context(req, &ctx) != 0 ||
-        s_parse_update(req, ctx, update) != 0 || rd_cond_parse(req, ctx, cond) != 0)
+    if (rd_item_read_opts(req, members, "Key", opts, &key_json) != 0)
         return -1;
-    return ddb_expr_ctx_check_unused(ctx, req->err);
+    return rd_update_parse(req, &key_json, key_map, update, cond);
 }
 
 int rd_op_update_item(rd_req_t *req)
@@ -213,15 +230,11 @@ int rd_op_update_item(rd_req_t *req)
         return -1;
     rd_item_key_t key;
     rd_item_text_t old_text;
-    if (rd_item_key_of_arg(req, key_map, &key) != 0 || s_check_key_paths(req, update) != 0 ||
+    if (rd_item_key_of_arg(req, key_map, &key) != 0 || rd_update_check_keys(req, update) != 0 ||
         rd_item_load(req, &key, &old_text, &old) != 0 ||
-        rd_cond_check(req, cond, old, &old_text, opts.old_on_failure) != 0)
-        return -1;
-    /* An absent item is created: the update applies to its bare key. */
-    new_item = old ? old : key.map;
-    if (update && !(new_item = ddb_expr_apply_update(update, new_item, req->arena, req->err)))
-        return s_legacy_apply_error(req);
-    if (rd_item_store(req, &key, new_item, &old_text, SIZE_EXCEEDED) != 0)
+        rd_cond_check(req, cond, old, &old_text, opts.old_on_failure) != 0 ||
+        rd_update_apply(req, update, &key, old, &new_item) != 0 ||
+        rd_item_store(req, &key, new_item, &old_text, RD_UPDATE_SIZE_EXCEEDED) != 0)
         return -1;
     double units = rd_item_write_units(old_text.json ? old_text.size : 0, (int64_t)ddb_item_size(new_item));
     rd_item_attrs_t attrs = { s_returned(req, &opts, update, old, new_item), NULL, true };

@@ -12,6 +12,8 @@
 
 #include "ddb_hlc.h"
 #include "ddb_log.h"
+#include "rd_index.h"
+#include "rd_stream.h"
 
 #define SCHEMA_VERSION "1"
 
@@ -32,6 +34,8 @@ struct rd_store {
     sqlite3_stmt *counts_get;     /* item_count, size_bytes of a table */
     bool ddl_in_savepoint;        /* the cache changed since the last SAVEPOINT */
     bool ddl_in_txn;              /* the cache changed since BEGIN */
+    rd_store_write_hook_t write_hook;   /* global tables (rd_repl), or NULL */
+    void *write_hook_ctx;
 };
 
 static int s_exec(rd_store_t *s, const char *sql)
@@ -64,6 +68,7 @@ static int s_fail(rd_store_t *s, ddb_err_t *err, const char *what)
 
 static void s_stmts_free(rd_table_t *t)
 {
+    rd_index_finalize(t);
     if (!t->stmts)
         return;
     sqlite3_finalize(t->stmts->get);
@@ -85,8 +90,8 @@ static rd_table_stmts_t *s_stmts(rd_store_t *s, rd_table_t *t)
     snprintf(sql[1], sizeof(sql[1]), "INSERT OR REPLACE INTO items_%lld (pk, sk, item, size) VALUES (?1, ?2, ?3, ?4)", n);
     snprintf(sql[2], sizeof(sql[2]), "DELETE FROM items_%lld WHERE pk = ?1 AND sk = ?2", n);
     snprintf(sql[3], sizeof(sql[3]),
-             "INSERT INTO log_%lld (hlc, origin, event, keys, old_image, new_image, ts) "
-             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", n);
+             "INSERT INTO log_%lld (hlc, origin, event, keys, old_image, new_image, ts, by_ttl) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", n);
     rd_table_stmts_t *st = calloc(1, sizeof(*st));
     if (!st)
         abort();
@@ -181,6 +186,26 @@ static int s_cache_load(rd_store_t *s)
     return 0;
 }
 
+/* Adds by_ttl to the change logs of databases written before it existed. */
+static int s_migrate_logs(rd_store_t *s)
+{
+    for (size_t i = 0; i < s->n_tables; i++) {
+        char sql[256];
+        snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('log_%lld') WHERE name = 'by_ttl'",
+                 (long long)s->tables[i]->phys);
+        sqlite3_stmt *st = s_prepare(s, sql);
+        if (!st)
+            return -1;
+        bool has = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        snprintf(sql, sizeof(sql), "ALTER TABLE log_%lld ADD COLUMN by_ttl INTEGER NOT NULL DEFAULT 0",
+                 (long long)s->tables[i]->phys);
+        if (!has && s_exec(s, sql) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- open / close ---- */
 
 static int s_schema(rd_store_t *s)
@@ -212,7 +237,8 @@ rd_store_t *rd_store_open(const char *path, const char *region)
     }
     sqlite3_busy_timeout(s->db, 5000);
     if (s_exec(s, "PRAGMA journal_mode=WAL") || s_exec(s, "PRAGMA synchronous=NORMAL") ||
-        s_exec(s, "PRAGMA foreign_keys=OFF") || s_schema(s) || s_cache_load(s)) {
+        s_exec(s, "PRAGMA foreign_keys=OFF") || s_schema(s) || s_cache_load(s) || s_migrate_logs(s) ||
+        rd_stream_schema(s) != 0) {
         rd_store_close(&s);
         return NULL;
     }
@@ -341,7 +367,7 @@ static int s_create_storage(rd_store_t *s, int64_t phys)
     snprintf(sql, sizeof(sql),
              "CREATE TABLE log_%lld (seq INTEGER PRIMARY KEY AUTOINCREMENT, hlc INTEGER NOT NULL,"
              " origin TEXT NOT NULL, event INTEGER NOT NULL, keys TEXT NOT NULL, old_image TEXT,"
-             " new_image TEXT, ts INTEGER NOT NULL)", (long long)phys);
+             " new_image TEXT, ts INTEGER NOT NULL, by_ttl INTEGER NOT NULL DEFAULT 0)", (long long)phys);
     return s_exec(s, sql);
 }
 
@@ -351,6 +377,8 @@ int rd_store_create_table(rd_store_t *s, rd_table_t **tp, ddb_err_t *err)
     t->phys = s_next_phys(s);
     if (t->phys < 0 || s_create_storage(s, t->phys) != 0)
         return s_fail(s, err, "create table storage");
+    if (rd_index_create_storage(s, t, err) != 0)
+        return -1;
     s_uuid(t->table_id);
     if (t->created <= 0)
         t->created = rd_now_seconds();
@@ -402,12 +430,14 @@ int rd_store_drop_table(rd_store_t *s, rd_table_t **tp, ddb_err_t *err)
 {
     rd_table_t *t = *tp;
     s_stmts_free(t);
+    if (rd_index_drop_storage(s, t, err) != 0)
+        return -1;
     char sql[256];
     snprintf(sql, sizeof(sql), "DROP TABLE items_%lld", (long long)t->phys);
     if (s_exec(s, sql))
         return s_fail(s, err, "drop items");
     snprintf(sql, sizeof(sql), "DROP TABLE log_%lld", (long long)t->phys);
-    if (s_exec(s, sql))
+    if (!rd_stream_table_dropped(s, t) && s_exec(s, sql))   /* a stream still reads it: rd_stream drops it later */
         return s_fail(s, err, "drop log");
     sqlite3_stmt *st = s_prepare(s, "DELETE FROM catalog WHERE account = ?1 AND name = ?2");
     int rc = SQLITE_ERROR;
@@ -516,11 +546,11 @@ static bool s_changed(const rd_item_text_t *old, const rd_write_t *w, ddb_arena_
 }
 
 static int s_log_append(rd_store_t *s, rd_table_stmts_t *st, int event, const rd_write_t *w,
-                        const rd_item_text_t *old)
+                        const rd_item_text_t *old, uint64_t hlc)
 {
     sqlite3_stmt *q = st->log;
-    sqlite3_bind_int64(q, 1, (sqlite3_int64)ddb_hlc_now(&s->hlc));
-    sqlite3_bind_text(q, 2, s->region, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)hlc);
+    sqlite3_bind_text(q, 2, w->origin ? w->origin : s->region, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, event);
     sqlite3_bind_text(q, 4, w->keys_json, -1, SQLITE_STATIC);
     if (old->json)
@@ -532,6 +562,7 @@ static int s_log_append(rd_store_t *s, rd_table_stmts_t *st, int event, const rd
     else
         sqlite3_bind_null(q, 6);
     sqlite3_bind_int64(q, 7, (sqlite3_int64)ddb_wall_ms());
+    sqlite3_bind_int(q, 8, w->by_ttl ? 1 : 0);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
@@ -578,14 +609,86 @@ int rd_store_write_item(rd_store_t *s, rd_table_t *t, const rd_write_t *w, ddb_a
     rd_table_stmts_t *st = s_stmts(s, t);
     if (!st || s_apply_row(st, w) != 0)
         return s_fail(s, err, "write item");
+    if (t->ix && t->ix->count && rd_index_write(s, t, w, a, err) != 0)
+        return -1;
     if (!s_changed(old, w, a))
         return 0;
     int event = !w->new_json ? RD_EVENT_REMOVE : old->json ? RD_EVENT_MODIFY : RD_EVENT_INSERT;
-    if (s_log_append(s, st, event, w, old) != 0)
+    uint64_t hlc = w->origin ? w->hlc : ddb_hlc_now(&s->hlc);
+    if (s_log_append(s, st, event, w, old, hlc) != 0)
         return s_fail(s, err, "append change log");
+    if (!w->origin && s->write_hook &&
+        s->write_hook(s->write_hook_ctx, t, w, hlc, (int64_t)sqlite3_last_insert_rowid(s->db)) != 0)
+        return s_fail(s, err, "version a replicated item");
     int64_t d_items = event == RD_EVENT_INSERT ? 1 : event == RD_EVENT_REMOVE ? -1 : 0;
     int64_t d_bytes = (w->new_json ? w->new_size : 0) - (old->json ? old->size : 0);
     if (s_counts_add(s, t, d_items, d_bytes) != 0)
         return s_fail(s, err, "update counters");
     return 0;
+}
+
+/* ---- sweeps ---- */
+
+static const unsigned char *s_arena_blob(ddb_arena_t *a, const void *blob, size_t len)
+{
+    unsigned char *copy = ddb_arena_alloc(a, len + 1);
+    if (len)
+        memcpy(copy, blob, len);
+    return copy;
+}
+
+int rd_store_scan(rd_store_t *s, rd_table_t *t, const rd_key_bytes_t *after, size_t max, ddb_arena_t *a,
+                  rd_store_item_fn fn, void *ctx, ddb_err_t *err)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT pk, sk, item, size FROM items_%lld WHERE pk > ?1 OR (pk = ?1 AND sk > ?2)"
+             " ORDER BY pk, sk LIMIT ?3", (long long)t->phys);
+    sqlite3_stmt *st = s_prepare(s, sql);
+    if (!st)
+        return s_fail(s, err, "prepare scan");
+    rd_key_bytes_t from = { (const unsigned char *)"", 0, NULL, 0 };
+    s_bind_key(st, after && after->pk_len ? after : &from);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rd_key_bytes_t key;
+        rd_item_text_t item;
+        key.pk_len = (size_t)sqlite3_column_bytes(st, 0);
+        key.pk = s_arena_blob(a, sqlite3_column_blob(st, 0), key.pk_len);
+        key.sk_len = (size_t)sqlite3_column_bytes(st, 1);
+        key.sk = s_arena_blob(a, sqlite3_column_blob(st, 1), key.sk_len);
+        item.len = (size_t)sqlite3_column_bytes(st, 2);
+        item.json = ddb_arena_strndup(a, (const char *)sqlite3_column_text(st, 2), item.len);
+        item.size = sqlite3_column_int64(st, 3);
+        n++;
+        if (fn(ctx, &key, &item) != 0)
+            break;
+    }
+    bool failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (failed)
+        return s_fail(s, err, "scan items");
+    return n;
+}
+
+sqlite3 *rd_store_db(rd_store_t *s)
+{
+    return s->db;
+}
+
+void rd_store_set_write_hook(rd_store_t *s, rd_store_write_hook_t hook, void *ctx)
+{
+    s->write_hook = hook;
+    s->write_hook_ctx = ctx;
+}
+
+void rd_store_hlc_observe(rd_store_t *s, uint64_t hlc)
+{
+    ddb_hlc_observe(&s->hlc, hlc);
+}
+
+const char *rd_store_region(const rd_store_t *s)
+{
+    return s->region;
 }

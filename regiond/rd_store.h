@@ -86,7 +86,22 @@ typedef struct rd_write {
     int64_t new_size;               /* its size as the service counts it */
     const rd_item_text_t *old;      /* the current item if the caller already read it
                                        in this transaction (conditions), else NULL */
+    bool by_ttl;                    /* a deletion by Time to Live: the change log marks
+                                       it (Streams names the service as its author) */
+    const char *origin;             /* a replicated write: the region it came from (the
+                                       change log records it); NULL: a local write */
+    uint64_t hlc;                   /* a replicated write: its version; else unused */
 } rd_write_t;
+
+/* Called by rd_store_write_item after it logged a local write (origin NULL) as
+ * change-log record seq with version hlc, in the same transaction; -1 fails the
+ * write. Global tables (rd_repl) version the item and schedule its publication. */
+typedef int (*rd_store_write_hook_t)(void *ctx, rd_table_t *t, const rd_write_t *w, uint64_t hlc, int64_t seq);
+void rd_store_set_write_hook(rd_store_t *s, rd_store_write_hook_t hook, void *ctx);
+/* The region's clock: a replicated version observed makes later local writes newer. */
+void rd_store_hlc_observe(rd_store_t *s, uint64_t hlc);
+/* This store's region (the origin of its local writes). Borrowed. */
+const char *rd_store_region(const rd_store_t *s);
 
 /* Applies w: stores or deletes the item, appends a change-log record when the item
  * changed (none for a delete of an absent item or a put of an identical one), and
@@ -95,5 +110,18 @@ typedef struct rd_write {
  * the caller passed it, else read here. */
 int rd_store_write_item(rd_store_t *s, rd_table_t *t, const rd_write_t *w, ddb_arena_t *a, rd_item_text_t *old,
                         ddb_err_t *err);
+
+/* Reads up to max items of t in key order, strictly after *after (NULL or an empty
+ * pk: from the start), calling fn for each with its key and text (arena-owned,
+ * valid until the arena is reset); fn returns 0 to go on, non-zero to stop. Returns
+ * how many items were read, or -1 (err set). For sweeps that resume where they
+ * stopped, like the Time to Live sweeper. */
+typedef int (*rd_store_item_fn)(void *ctx, const rd_key_bytes_t *key, const rd_item_text_t *item);
+int rd_store_scan(rd_store_t *s, rd_table_t *t, const rd_key_bytes_t *after, size_t max, ddb_arena_t *a,
+                  rd_store_item_fn fn, void *ctx, ddb_err_t *err);
+
+/* The database handle, for modules that keep a small table of their own (e.g. the
+ * transaction tokens); they run inside the current transaction. Borrowed. */
+struct sqlite3 *rd_store_db(rd_store_t *s);
 
 #endif

@@ -3,6 +3,9 @@
  * this module converts it to and from rd_table_t and renders the TableDescription
  * with the fields, defaults and omissions the service shows. */
 #include "rd_table.h"
+#include "rd_index.h"
+#include "rd_stream.h"
+#include "rd_replica.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +54,8 @@ void rd_table_destroy(rd_table_t **p)
     free(t->attr_defs);
     free(t->table_class);
     cJSON_Delete(t->tags);
+    rd_index_free(t);
+    free(t->ttl_attr);
     free(t);
     *p = NULL;
 }
@@ -143,6 +148,14 @@ rd_table_t *rd_table_from_row(const char *account, const char *name, const char 
     t->table_class_updated = s_num(def, "TableClassUpdated");
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(def, "Tags");
     t->tags = cJSON_IsArray(tags) ? cJSON_Duplicate(tags, 1) : NULL;
+    const char *ttl_attr = s_str(def, "TimeToLiveAttribute");
+    t->ttl_attr = ttl_attr ? s_strdup(ttl_attr) : NULL;
+    t->ttl_enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(def, "TimeToLiveEnabled"));
+    if (rd_index_load(t, def) != 0) {
+        cJSON_Delete(def);
+        rd_table_destroy(&t);
+        return NULL;
+    }
     cJSON_Delete(def);
     return t;
 }
@@ -186,6 +199,10 @@ char *rd_table_def_json(const rd_table_t *t)
     cJSON_AddNumberToObject(def, "TableClassUpdated", t->table_class_updated);
     if (t->tags)
         cJSON_AddItemToObject(def, "Tags", cJSON_Duplicate(t->tags, 1));
+    if (t->ttl_attr)
+        cJSON_AddStringToObject(def, "TimeToLiveAttribute", t->ttl_attr);
+    cJSON_AddBoolToObject(def, "TimeToLiveEnabled", t->ttl_enabled);
+    rd_index_save(t, def);
     char *text = cJSON_PrintUnformatted(def);
     cJSON_Delete(def);
     if (!text)
@@ -273,6 +290,7 @@ void rd_table_describe(const rd_table_t *t, const rd_describe_opts_t *opts, ddb_
     ddb_buf_json_str(out, arn.data, arn.len);
     ddb_buf_free(&arn);
     s_put_str(out, "TableId", t->table_id);
+    rd_index_describe(t, opts->store, opts->region, opts->is_create, out);
     s_describe_billing(t, opts->is_create, out);
     if (t->table_class) {
         ddb_buf_puts(out, ",\"TableClassSummary\":{");
@@ -282,6 +300,10 @@ void rd_table_describe(const rd_table_t *t, const rd_describe_opts_t *opts, ddb_
         ddb_buf_puts(out, "}");
     }
     ddb_buf_printf(out, ",\"DeletionProtectionEnabled\":%s", t->deletion_protection ? "true" : "false");
+    if (opts->store)
+        rd_stream_describe_table(opts->store, t, out);   /* StreamSpecification, LatestStreamArn/Label */
+    if (opts->store)
+        rd_replica_describe_table(opts->store, t, opts->region, out);   /* Replicas, GlobalTableVersion */
     if (!opts->is_create)
         ddb_buf_printf(out, ",\"WarmThroughput\":{\"ReadUnitsPerSecond\":%lld,\"WriteUnitsPerSecond\":%lld,"
                             "\"Status\":\"ACTIVE\"}",

@@ -47,7 +47,10 @@ typedef struct rd_table {
     char *table_class;             /* TableClass as set explicitly; NULL: default, summary omitted */
     double table_class_updated;    /* TableClassSummary.LastUpdateDateTime, 0 when never updated */
     cJSON *tags;                   /* Tags as given (array), or NULL */
+    char *ttl_attr;                /* Time to Live attribute (heap), NULL when never set */
+    bool ttl_enabled;              /* Time to Live on: the sweeper deletes expired items */
     rd_table_stmts_t *stmts;       /* prepared statements, owned and finalised by rd_store */
+    struct rd_table_ix *ix;        /* secondary indexes and read statements (rd_index.h), or NULL */
 } rd_table_t;
 
 /* Warm throughput an on-demand table gets, as the service reports it. */
@@ -71,6 +74,7 @@ typedef struct rd_describe_opts {
     int64_t item_count;      /* ItemCount */
     int64_t size_bytes;      /* TableSizeBytes */
     bool is_create;          /* the CreateTable response omits a few fields */
+    struct rd_store *store;  /* for the indexes' ItemCount/IndexSizeBytes; may be NULL */
 } rd_describe_opts_t;
 
 /* Appends the TableDescription JSON object. */

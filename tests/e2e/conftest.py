@@ -317,8 +317,9 @@ class Cluster:
 
     managed = True
 
-    def __init__(self, base_dir, in_memory=False, data_dir=None, port=None, regions=None):
+    def __init__(self, base_dir, in_memory=False, data_dir=None, port=None, regions=None, gateway_args=None):
         self.base_dir = Path(base_dir)
+        self.gateway_args = list(gateway_args or [])   # after `--`: e.g. --regiond-arg=...
         self.base_dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.in_memory = in_memory
@@ -352,6 +353,8 @@ class Cluster:
             args += ["--data-dir", self.data_dir]
         if self.regions:
             args += ["--regions", ",".join(self.regions)]
+        if self.gateway_args:
+            args += ["--", *self.gateway_args]
         return args
 
     def start(self):
@@ -526,9 +529,10 @@ def new_cluster(external_endpoint, e2e_tmp, cluster_registry):
         pytest.skip("starts and kills its own clusters; not run against --endpoint")
     mine = []
 
-    def make(in_memory=False, data_dir=None, port=None, regions=None, start=True):
+    def make(in_memory=False, data_dir=None, port=None, regions=None, start=True, gateway_args=None):
         c = Cluster(e2e_tmp / ("c%d-%s" % (len(cluster_registry), uuid.uuid4().hex[:6])),
-                    in_memory=in_memory, data_dir=data_dir, port=port, regions=regions)
+                    in_memory=in_memory, data_dir=data_dir, port=port, regions=regions,
+                    gateway_args=gateway_args)
         cluster_registry.append(c)
         mine.append(c)
         if start:
