@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DDB_MAX_DEPTH 32   /* nested M/L levels the service accepts */
+#define DDB_MAX_DEPTH DDB_VALUE_MAX_DEPTH   /* nested M/L levels the service accepts */
 #define SMALL_COUNT 16     /* up to this many: pairwise compares instead of sorting */
 
 /* ValidationException texts. */
@@ -837,4 +837,32 @@ int ddb_value_get_num(const ddb_value_t *v, ddb_num_t *out, ddb_err_t *err)
     if (!v || v->type != DDB_T_N)
         return ddb_err_set(err, DDB_ERR_VALIDATION, MSG_NS_NULL);
     return ddb_num_parse(v->u.str.ptr, v->u.str.len, out, err);
+}
+
+size_t ddb_value_depth(const ddb_value_t *v)
+{
+    size_t deepest = 0;
+    if (v->type == DDB_T_M) {
+        for (size_t i = 0; i < v->u.map.count; i++) {
+            size_t d = ddb_value_depth(v->u.map.attrs[i].value);
+            deepest = d > deepest ? d : deepest;
+        }
+        return deepest + 1;
+    }
+    if (v->type == DDB_T_L) {
+        for (size_t i = 0; i < v->u.list.count; i++) {
+            size_t d = ddb_value_depth(v->u.list.items[i]);
+            deepest = d > deepest ? d : deepest;
+        }
+        return deepest + 1;
+    }
+    return 0;
+}
+
+int ddb_item_check_depth(const ddb_value_t *item, ddb_err_t *err)
+{
+    for (size_t i = 0; i < item->u.map.count; i++)
+        if (ddb_value_depth(item->u.map.attrs[i].value) > DDB_MAX_DEPTH)
+            return ddb_err_set(err, DDB_ERR_VALIDATION, MSG_DEPTH);
+    return 0;
 }

@@ -77,6 +77,15 @@ size_t ddb_value_size(const ddb_value_t *v);
 size_t ddb_item_size(const ddb_value_t *item);
 #define DDB_ITEM_MAX_SIZE (400 * 1024)
 
+/* Levels of nested maps and lists in v: 0 for a scalar or a set, 1 + the deepest
+ * member for M and L. The service accepts at most DDB_VALUE_MAX_DEPTH. */
+#define DDB_VALUE_MAX_DEPTH 32
+size_t ddb_value_depth(const ddb_value_t *v);
+/* 0 when every attribute of item nests at most DDB_VALUE_MAX_DEPTH levels, else -1
+ * with the service's ValidationException (what an update may produce is checked
+ * against the same limit as what a PutItem may send). */
+int ddb_item_check_depth(const ddb_value_t *item, ddb_err_t *err);
+
 /* Constructors (arena-owned). */
 ddb_value_t *ddb_value_new_map(ddb_arena_t *a, size_t capacity);
 /* Appends name=value to a map made by ddb_value_new_map (capacity must allow it). */

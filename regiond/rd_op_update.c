@@ -202,7 +202,7 @@ int rd_update_apply(rd_req_t *req, const ddb_expr_update_t *update, const rd_ite
     *new_item = old ? old : key->map;
     if (update && !(*new_item = ddb_expr_apply_update(update, *new_item, req->arena, req->err)))
         return s_legacy_apply_error(req);
-    return 0;
+    return ddb_item_check_depth(*new_item, req->err);
 }
 
 /* ---- UpdateItem ---- */

@@ -358,3 +358,17 @@ def test_raw_missing_key_and_enums_together(raw, tbl):
         "Value 'INVALID' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: "
         "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]; "
         "Value null at 'key' failed to satisfy constraint: Member must not be null")
+
+
+def test_update_cannot_nest_deeper_than_put_allows(ddb, tbl):
+    # A PutItem may nest 32 levels of maps; an update that would make it 33 is
+    # refused the way the service refuses a too-deep PutItem (found by fuzz_request).
+    inner = {"S": "leaf"}
+    for _ in range(32):
+        inner = {"M": {"x": inner}}
+    ddb.put_item(TableName=tbl, Item={"pk": {"S": "deep"}, "a": inner})
+    path = "a" + ".x" * 32   # the leaf: a map there is the 33rd level
+    with raises_ddb("ValidationException", "Nesting Levels have exceeded supported limits"):
+        ddb.update_item(TableName=tbl, Key=key("deep"), UpdateExpression="SET %s = :m" % path,
+                        ExpressionAttributeValues={":m": {"M": {"y": {"S": "z"}}}})
+    assert get(ddb, tbl, "deep")["a"] == inner

@@ -27,26 +27,42 @@ typedef struct rq_op {
     uint32_t service;
 } rq_op_t;
 
-/* Selected by the request's first byte: a hex digit is the index, any other byte
- * its value modulo 16. Operations that are not implemented yet must answer
- * UnknownOperationException (and get fuzzed for real once they are). */
-static const rq_op_t s_ops[16] = {
-    { "PutItem", PROTO_SVC_DYNAMODB },        /* 0 */
-    { "GetItem", PROTO_SVC_DYNAMODB },        /* 1 */
-    { "DeleteItem", PROTO_SVC_DYNAMODB },     /* 2 */
-    { "UpdateItem", PROTO_SVC_DYNAMODB },     /* 3 */
-    { "CreateTable", PROTO_SVC_DYNAMODB },    /* 4 */
-    { "DescribeTable", PROTO_SVC_DYNAMODB },  /* 5 */
-    { "UpdateTable", PROTO_SVC_DYNAMODB },    /* 6 */
-    { "DeleteTable", PROTO_SVC_DYNAMODB },    /* 7 */
-    { "ListTables", PROTO_SVC_DYNAMODB },     /* 8 */
-    { "Query", PROTO_SVC_DYNAMODB },          /* 9 */
-    { "Scan", PROTO_SVC_DYNAMODB },           /* a */
-    { "BatchWriteItem", PROTO_SVC_DYNAMODB }, /* b */
-    { "BatchGetItem", PROTO_SVC_DYNAMODB },   /* c */
+/* Selected by the request's first byte: 0-9 and a-v are indexes 0..31, any other
+ * byte picks by its value modulo 32. Operations that are not implemented yet must
+ * answer UnknownOperationException (and get fuzzed for real once they are). */
+static const rq_op_t s_ops[32] = {
+    { "PutItem", PROTO_SVC_DYNAMODB },            /* 0 */
+    { "GetItem", PROTO_SVC_DYNAMODB },            /* 1 */
+    { "DeleteItem", PROTO_SVC_DYNAMODB },         /* 2 */
+    { "UpdateItem", PROTO_SVC_DYNAMODB },         /* 3 */
+    { "CreateTable", PROTO_SVC_DYNAMODB },        /* 4 */
+    { "DescribeTable", PROTO_SVC_DYNAMODB },      /* 5 */
+    { "UpdateTable", PROTO_SVC_DYNAMODB },        /* 6 */
+    { "DeleteTable", PROTO_SVC_DYNAMODB },        /* 7 */
+    { "ListTables", PROTO_SVC_DYNAMODB },         /* 8 */
+    { "Query", PROTO_SVC_DYNAMODB },              /* 9 */
+    { "Scan", PROTO_SVC_DYNAMODB },               /* a */
+    { "BatchWriteItem", PROTO_SVC_DYNAMODB },     /* b */
+    { "BatchGetItem", PROTO_SVC_DYNAMODB },       /* c */
     { "TransactWriteItems", PROTO_SVC_DYNAMODB }, /* d */
-    { "Status", PROTO_SVC_ADMIN },            /* e: the gateway's question */
-    { "NoSuchOperation", PROTO_SVC_DYNAMODB },/* f */
+    { "Status", PROTO_SVC_ADMIN },                /* e: the gateway's question */
+    { "NoSuchOperation", PROTO_SVC_DYNAMODB },    /* f */
+    { "TransactGetItems", PROTO_SVC_DYNAMODB },   /* g */
+    { "TagResource", PROTO_SVC_DYNAMODB },        /* h */
+    { "UntagResource", PROTO_SVC_DYNAMODB },      /* i */
+    { "ListTagsOfResource", PROTO_SVC_DYNAMODB }, /* j */
+    { "UpdateTimeToLive", PROTO_SVC_DYNAMODB },   /* k */
+    { "DescribeTimeToLive", PROTO_SVC_DYNAMODB }, /* l */
+    { "DescribeLimits", PROTO_SVC_DYNAMODB },     /* m */
+    { "DescribeEndpoints", PROTO_SVC_DYNAMODB },  /* n */
+    { "ListStreams", PROTO_SVC_STREAMS },         /* o */
+    { "DescribeStream", PROTO_SVC_STREAMS },      /* p */
+    { "GetShardIterator", PROTO_SVC_STREAMS },    /* q */
+    { "GetRecords", PROTO_SVC_STREAMS },          /* r */
+    { "ExecuteStatement", PROTO_SVC_DYNAMODB },   /* s: PartiQL */
+    { "DescribeContinuousBackups", PROTO_SVC_DYNAMODB }, /* t */
+    { "PutItem", PROTO_SVC_STREAMS },             /* u: an operation of the other service */
+    { "", PROTO_SVC_DYNAMODB },                   /* v: no operation name */
 };
 
 /* Committed once at start-up: the tables and items every input starts from. */
@@ -69,6 +85,19 @@ static const char *const s_setup[][2] = {
       "\"v\":{\"S\":\"one\"}}}" },
     { "PutItem", "{\"TableName\":\"ranged\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"-2.5\"}}}" },
     { "PutItem", "{\"TableName\":\"binary\",\"Item\":{\"id\":{\"B\":\"AQID\"},\"v\":{\"BOOL\":true}}}" },
+};
+
+/* Set-up steps that may fail while the features they use are being written. */
+static const char *const s_setup_optional[][2] = {
+    { "CreateTable", "{\"TableName\":\"streamed\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+      "\"AttributeType\":\"S\"},{\"AttributeName\":\"g\",\"AttributeType\":\"N\"}],\"KeySchema\":"
+      "[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\","
+      "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"byg\",\"KeySchema\":[{\"AttributeName\":\"g\","
+      "\"KeyType\":\"HASH\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}],"
+      "\"StreamSpecification\":{\"StreamEnabled\":true,\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}" },
+    { "PutItem", "{\"TableName\":\"streamed\",\"Item\":{\"pk\":{\"S\":\"a\"},\"g\":{\"N\":\"1\"}}}" },
+    { "UpdateTimeToLive", "{\"TableName\":\"streamed\",\"TimeToLiveSpecification\":{\"Enabled\":true,"
+      "\"AttributeName\":\"ttl\"}}" },
 };
 
 static rd_store_t *g_store;
@@ -157,6 +186,9 @@ static void s_init(void)
     for (size_t i = 0; i < sizeof(s_setup) / sizeof(s_setup[0]); i++)
         if (s_execute(s_setup[i][0], PROTO_SVC_DYNAMODB, s_setup[i][1], strlen(s_setup[i][1])) != 200)
             s_die("set-up request failed", s_setup[i][0], g_out.data);
+    for (size_t i = 0; i < sizeof(s_setup_optional) / sizeof(s_setup_optional[0]); i++)
+        s_execute(s_setup_optional[i][0], PROTO_SVC_DYNAMODB, s_setup_optional[i][1],
+                  strlen(s_setup_optional[i][1]));
     if (rd_store_commit(g_store) != 0)
         s_die("commit failed", "", NULL);
 }
@@ -165,9 +197,9 @@ static const rq_op_t *s_op_of(uint8_t selector)
 {
     if (selector >= '0' && selector <= '9')
         return &s_ops[selector - '0'];
-    if (selector >= 'a' && selector <= 'f')
+    if (selector >= 'a' && selector <= 'v')
         return &s_ops[selector - 'a' + 10];
-    return &s_ops[selector % 16];
+    return &s_ops[selector % 32];
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -295,6 +295,22 @@ static void test_depth(void)
     CHECK(strncmp(run(item, 1), "{\"a\":{\"M\"", 9) == 0);
     snprintf(item, sizeof(item), "{\"a\":%s}", bad_l);
     CHECK_STR(run(item, 1), "ERROR ValidationException: Nesting Levels have exceeded supported limits");
+    /* ddb_value_depth / ddb_item_check_depth agree with the parser's limit */
+    CHECK_INT((int)ddb_value_depth(value(ok_m, 0)), 32);
+    CHECK_INT((int)ddb_value_depth(value("{\"S\":\"x\"}", 0)), 0);
+    snprintf(item, sizeof(item), "{\"a\":%s}", ok_l);
+    ddb_value_t *deep_item = value(item, 1);
+    ddb_err_t derr = DDB_ERR_INIT;
+    CHECK_INT(ddb_item_check_depth(deep_item, &derr), 0);
+    ddb_value_t *wrapper = ddb_value_new_map(s_arena, 1);
+    ddb_value_t *list = ddb_arena_calloc(s_arena, 1, sizeof(*list));
+    list->type = DDB_T_L;
+    list->u.list.items = ddb_arena_calloc(s_arena, 1, sizeof(ddb_value_t *));
+    list->u.list.items[0] = deep_item->u.map.attrs[0].value;
+    list->u.list.count = 1;
+    ddb_map_put(wrapper, deep_item->u.map.attrs[0].name, list);
+    CHECK_INT(ddb_item_check_depth(wrapper, &derr), -1);
+    CHECK_STR(derr.message, "Nesting Levels have exceeded supported limits");
     free(ok_m);
     free(bad_m);
     free(ok_l);
