@@ -21,6 +21,7 @@
 #include "gw_http.h"
 #include "gw_region.h"
 #include "gw_super.h"
+#include "gw_peer.h"
 
 #define GW_TICK_MS 250          /* how often request deadlines are checked */
 #define GW_STOP_GRACE_MS 5000   /* regionds get this long to exit on SIGTERM */
@@ -210,6 +211,7 @@ static void s_on_tick(evutil_socket_t fd, short what, void *arg)
 {
     gw_t *gw = arg;
     gw_region_check_timeouts(gw, gw_now_ms());
+    gw_peer_drain(gw);   /* ZMQ_FD is edge-triggered: never rely on the event alone */
 }
 
 static int s_setup_events(gw_t *gw)
@@ -281,6 +283,8 @@ int gw_run(gw_t *gw)
         return -1;
     if (s_write_pidfile(gw) != 0)
         return -1;
+    if (gw_peer_open(gw) != 0)
+        return -1;
     DDB_INFO("listening on %s:%d (default region %s, %s%s, regiond %s, run dir %s)", gw->cfg.bind_addr, gw->port,
              gw->cfg.default_region, gw->cfg.in_memory ? "in memory" : "data dir ",
              gw->cfg.in_memory ? "" : gw->data_dir, gw->regiond_path, gw->run_dir);
@@ -305,6 +309,7 @@ void gw_destroy(gw_t **p)
         gw_region_fail_inflight(gw->regions[i], "shutting down");
     gw_super_reap_blocking(gw, GW_STOP_GRACE_MS);
     gw_http_destroy(gw);
+    gw_peer_close(gw);
     s_clean_run_dir(gw);
     gw_region_destroy_all(gw);
     struct event **events[] = { &gw->sigint_ev,  &gw->sigterm_ev,    &gw->sigchld_ev,

@@ -66,16 +66,16 @@ static void s_send_simple(struct evhttp_request *req, int status, const char *js
     gw_http_send(req, status, "application/json", NULL, json, strlen(json));
 }
 
-/* Appends the "tables" array from a regiond's Status answer, or null. */
-static void s_append_tables(ddb_buf_t *out, const s_status_slot_t *slot)
+/* Appends member `name` ("tables", "replication") of a regiond's Status answer, or null. */
+static void s_append_member(ddb_buf_t *out, const s_status_slot_t *slot, const char *name)
 {
     cJSON *doc = NULL;
     char *text = NULL;
     if (slot->status == 200 && slot->body)
         doc = cJSON_ParseWithLength(slot->body, slot->len);
-    const cJSON *tables = doc ? cJSON_GetObjectItemCaseSensitive(doc, "tables") : NULL;
-    if (tables && cJSON_IsArray(tables))
-        text = cJSON_PrintUnformatted(tables);
+    const cJSON *member = doc ? cJSON_GetObjectItemCaseSensitive(doc, name) : NULL;
+    if (member && (cJSON_IsArray(member) || cJSON_IsObject(member)))
+        text = cJSON_PrintUnformatted(member);
     ddb_buf_puts(out, text ? text : "null");
     cJSON_free(text);
     cJSON_Delete(doc);
@@ -118,7 +118,9 @@ static void s_append_cluster_json(const s_cluster_query_t *q, ddb_buf_t *out)
         ddb_buf_json_str(out, r->endpoint, strlen(r->endpoint));
         ddb_buf_printf(out, ",\"inflight\":%zu,\"requests\":%llu,\"tables\":", r->inflight,
                        (unsigned long long)r->sent);
-        s_append_tables(out, slot);
+        s_append_member(out, slot, "tables");
+        ddb_buf_puts(out, ",\"replication\":");   /* global tables' counters (rd_repl) */
+        s_append_member(out, slot, "replication");
         ddb_buf_putc(out, '}');
     }
     ddb_buf_puts(out, "]}");

@@ -190,7 +190,7 @@ out:
 
 int proto_peer_encode(const proto_peer_t *msg, msgpack_sbuffer *sbuf)
 {
-    if (msg->type < PROTO_MSG_REPL_RECORD || msg->type > PROTO_MSG_SPAWN_REGION)
+    if (msg->type < PROTO_MSG_PEER_FIRST || msg->type > PROTO_MSG_PEER_LAST)
         return -1;
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
@@ -213,7 +213,7 @@ int proto_peer_encode(const proto_peer_t *msg, msgpack_sbuffer *sbuf)
 int proto_peer_decode(const char *data, size_t len, proto_peer_t *out)
 {
     int type = proto_msg_type(data, len);
-    if (type < PROTO_MSG_REPL_RECORD || type > PROTO_MSG_SPAWN_REGION)
+    if (type < PROTO_MSG_PEER_FIRST || type > PROTO_MSG_PEER_LAST)
         return -1;
     msgpack_unpacked result;
     msgpack_unpacked_init(&result);

@@ -27,7 +27,11 @@ typedef enum proto_msg_type {
     PROTO_MSG_REPLICA_UPDATE = 12,  /* member -> owner: ReplicaUpdates to carry out (body JSON) */
     PROTO_MSG_REPLICA_ACTIVE = 13,  /* new replica -> owner: seeded and caught up to the snapshot */
     PROTO_MSG_SPAWN_REGION = 14,    /* regiond -> gateway: start the regiond of region `keys` */
+    PROTO_MSG_TABLE_UPDATE = 15,    /* member -> members: apply operation `keys` with body (settings) */
 } proto_msg_type_t;
+
+#define PROTO_MSG_PEER_FIRST PROTO_MSG_REPL_RECORD   /* the proto_peer_t types */
+#define PROTO_MSG_PEER_LAST PROTO_MSG_TABLE_UPDATE
 
 typedef enum proto_service {
     PROTO_SVC_DYNAMODB = 0,   /* X-Amz-Target DynamoDB_20120810.<Op> */
@@ -59,7 +63,7 @@ typedef struct proto_response {
 /* Every message between regionds (and the one regiond -> gateway request) has this
  * one flat shape; fields a type does not use are 0 / empty. */
 typedef struct proto_peer {
-    uint32_t type;           /* PROTO_MSG_REPL_RECORD .. PROTO_MSG_SPAWN_REGION */
+    uint32_t type;           /* PROTO_MSG_PEER_FIRST .. PROTO_MSG_PEER_LAST */
     proto_str_t from;        /* sending region (for a record: its origin) */
     proto_str_t account;     /* the table's account */
     proto_str_t table;       /* the table's name */
@@ -67,7 +71,7 @@ typedef struct proto_peer {
     uint64_t prev;           /* record: seq of the origin's previous record of the table */
     uint64_t hlc;            /* record: version (hybrid logical clock) */
     uint32_t event;          /* record: RD_EVENT_INSERT / MODIFY / REMOVE */
-    proto_str_t keys;        /* record: key attributes JSON; spawn: region name */
+    proto_str_t keys;        /* record: key attributes JSON; spawn: region name; table update: op */
     proto_str_t body;        /* record: new image JSON (empty for REMOVE); control: JSON */
 } proto_peer_t;
 

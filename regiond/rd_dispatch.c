@@ -11,6 +11,7 @@
 #include "rd_json.h"
 #include "rd_op_admin.h"
 #include "rd_op_batch.h"
+#include "rd_op_global.h"
 #include "rd_op_item.h"
 #include "rd_op_query.h"
 #include "rd_op_streams.h"
@@ -30,14 +31,18 @@ typedef struct rd_command {
 static const rd_command_t s_dynamodb_commands[] = {
     { "BatchGetItem", rd_op_batch_get_item, 0 },
     { "BatchWriteItem", rd_op_batch_write_item, RD_OP_WRITE },
+    { "CreateGlobalTable", rd_op_create_global_table, RD_OP_WRITE },
     { "CreateTable", rd_op_create_table, RD_OP_WRITE },
     { "DeleteItem", rd_op_delete_item, RD_OP_WRITE | RD_OP_TABLE },
     { "DeleteTable", rd_op_delete_table, RD_OP_WRITE | RD_OP_TABLE | RD_OP_RNF_NAMED },
     { "DescribeEndpoints", rd_op_describe_endpoints, 0 },
+    { "DescribeGlobalTable", rd_op_describe_global_table, 0 },
+    { "DescribeGlobalTableSettings", rd_op_describe_global_table_settings, 0 },
     { "DescribeLimits", rd_op_describe_limits, 0 },
     { "DescribeTable", rd_op_describe_table, RD_OP_TABLE | RD_OP_RNF_NAMED },
     { "DescribeTimeToLive", rd_op_describe_time_to_live, RD_OP_TABLE | RD_OP_RNF_NAMED },
     { "GetItem", rd_op_get_item, RD_OP_TABLE },
+    { "ListGlobalTables", rd_op_list_global_tables, 0 },
     { "ListTables", rd_op_list_tables, 0 },
     { "ListTagsOfResource", rd_op_list_tags_of_resource, 0 },
     { "PutItem", rd_op_put_item, RD_OP_WRITE | RD_OP_TABLE },
@@ -47,6 +52,8 @@ static const rd_command_t s_dynamodb_commands[] = {
     { "TransactGetItems", rd_op_transact_get_items, 0 },
     { "TransactWriteItems", rd_op_transact_write_items, RD_OP_WRITE },
     { "UntagResource", rd_op_untag_resource, RD_OP_WRITE },
+    { "UpdateGlobalTable", rd_op_update_global_table, RD_OP_WRITE },
+    { "UpdateGlobalTableSettings", rd_op_update_global_table_settings, RD_OP_WRITE },
     { "UpdateItem", rd_op_update_item, RD_OP_WRITE | RD_OP_TABLE },
     { "UpdateTable", rd_op_update_table, RD_OP_WRITE | RD_OP_TABLE | RD_OP_RNF_NAMED },
     { "UpdateTimeToLive", rd_op_update_time_to_live, RD_OP_WRITE | RD_OP_TABLE | RD_OP_RNF_NAMED },

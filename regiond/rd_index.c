@@ -802,7 +802,7 @@ static int s_backfill(rd_store_t *s, rd_table_t *t, rd_index_t *ix, ddb_err_t *e
         rd_key_bytes_t key = { sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
                                sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1) };
         rd_write_t w = { key, NULL, NULL, (const char *)sqlite3_column_text(st, 2),
-                         (size_t)sqlite3_column_bytes(st, 2), sqlite3_column_int64(st, 3), NULL, false };
+                         (size_t)sqlite3_column_bytes(st, 2), sqlite3_column_int64(st, 3), NULL, false, NULL, 0 };
         const ddb_value_t *item = s_new_value(&w, a);
         ddb_err_t skipped = DDB_ERR_INIT;
         if (item && s_entry_insert(s, t, ix, &key, item, w.new_json, w.new_len, w.new_size, a, &skipped) != 0 &&

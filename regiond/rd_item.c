@@ -271,7 +271,7 @@ int rd_item_load(rd_req_t *req, const rd_item_key_t *key, rd_item_text_t *text, 
 int rd_item_store(rd_req_t *req, const rd_item_key_t *key, const ddb_value_t *item, const rd_item_text_t *old,
                   const char *size_message)
 {
-    rd_write_t w = { key->bytes, key->json, NULL, NULL, 0, 0, old, false };
+    rd_write_t w = { key->bytes, key->json, NULL, NULL, 0, 0, old, false, NULL, 0 };
     ddb_buf_t json = DDB_BUF_INIT;
     if (item) {
         size_t size = ddb_item_size(item);

@@ -18,6 +18,7 @@
 #include "proto.h"
 #include "rd_dispatch.h"
 #include "rd_op_ttl.h"
+#include "rd_repl.h"
 #include "rd_stream.h"
 
 #define RD_BATCH_MAX 256          /* requests per transaction */
@@ -46,6 +47,7 @@ typedef struct rd_loop {
     rd_ttl_sweeper_t *ttl;             /* the Time to Live sweeper */
     int ttl_interval_ms;               /* between sweeps; 0: never */
     uint64_t ttl_next_ms;              /* wall clock of the next sweep */
+    rd_repl_t *repl;                   /* global tables' replication, or NULL */
 } rd_loop_t;
 
 static void s_frames_close(rd_pending_t *p)
@@ -211,6 +213,7 @@ static int s_open_socket(rd_loop_t *l, const char *endpoint)
 
 static void s_close(rd_loop_t *l)
 {
+    rd_repl_destroy(&l->repl);
     if (l->sock)
         zmq_close(l->sock);
     if (l->ctx)
@@ -236,6 +239,7 @@ static long s_poll_timeout(const rd_loop_t *l)
 static void s_timers(rd_loop_t *l)
 {
     rd_stream_tick(l->store);   /* shard rollover and trimming; rate-limited inside */
+    rd_repl_tick(l->repl);      /* heartbeats, replica control */
     if (l->ttl_interval_ms <= 0 || ddb_wall_ms() < l->ttl_next_ms)
         return;
     rd_ttl_sweep(l->ttl, l->store, l->arena, (double)ddb_wall_ms() / 1000.0);
@@ -255,11 +259,16 @@ int rd_loop_run(const char *endpoint, const char *region, rd_store_t *store, int
     l->ttl_interval_ms = ttl_interval_ms;
     l->ttl_next_ms = ddb_wall_ms() + (uint64_t)(ttl_interval_ms > 0 ? ttl_interval_ms : 0);
     int rc = s_open_socket(l, endpoint);
-    if (rc == 0)
+    if (rc == 0) {
         DDB_INFO("listening on %s", endpoint);
+        l->repl = rd_repl_new(l->ctx, store, region, endpoint);
+    }
     while (rc == 0 && !*stop) {
-        zmq_pollitem_t item = { l->sock, 0, ZMQ_POLLIN, 0 };
-        int n = zmq_poll(&item, 1, s_poll_timeout(l));
+        zmq_pollitem_t items[1 + RD_REPL_POLLITEMS] = { { l->sock, 0, ZMQ_POLLIN, 0 } };
+        int n_items = 1 + rd_repl_pollitems(l->repl, items + 1);
+        long timeout = s_poll_timeout(l);
+        int n = zmq_poll(items, n_items, l->repl && timeout > 50 ? 50 : timeout);
+        zmq_pollitem_t item = items[0];
         if (n < 0 && errno != EINTR) {
             DDB_ERROR("zmq_poll: %s", zmq_strerror(errno));
             rc = -1;
@@ -267,9 +276,13 @@ int rd_loop_run(const char *endpoint, const char *region, rd_store_t *store, int
         }
         if (n > 0 && (item.revents & ZMQ_POLLIN)) {
             s_drain(l);
-            if (l->n > 0)
+            if (l->n > 0) {
                 s_run_batch(l);
+                rd_repl_after_commit(l->repl);   /* publish only what is committed */
+            }
         }
+        if (n > 0 && n_items > 1)
+            rd_repl_handle(l->repl);
         s_timers(l);
     }
     s_close(l);

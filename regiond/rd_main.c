@@ -13,6 +13,7 @@
 
 #include "ddb_log.h"
 #include "rd_loop.h"
+#include "rd_repl.h"
 #include "rd_stream.h"
 #include "rd_store.h"
 
@@ -32,6 +33,7 @@ typedef struct rd_args {
     ddb_log_level_t level;   /* --log-level */
     int ttl_interval_ms;     /* --ttl-interval-ms: between Time to Live sweeps, 0: off */
     rd_stream_config_t streams;   /* --stream-*: shard rollover, retention, iterator age */
+    rd_repl_config_t repl;        /* --test-drop-feed, --heartbeat-ms */
 } rd_args_t;
 
 static void s_usage(FILE *f)
@@ -39,7 +41,8 @@ static void s_usage(FILE *f)
     fprintf(f, "usage: meridian-regiond --region R --listen ENDPOINT (--data-dir DIR | --in-memory)\n"
                "                        [--log-level debug|info|warn|error] [--ttl-interval-ms N]\n"
                "                        [--stream-shard-rollover-ms N] [--stream-shard-rollover-records N]\n"
-               "                        [--stream-retention-ms N] [--stream-iterator-ttl-ms N]\n");
+               "                        [--stream-retention-ms N] [--stream-iterator-ttl-ms N]\n"
+               "                        [--heartbeat-ms N] [--test-drop-feed RATE]\n");
 }
 
 static int s_parse_level(const char *s, ddb_log_level_t *out)
@@ -83,12 +86,15 @@ static int s_parse_args(int argc, char **argv, rd_args_t *a)
         { "stream-shard-rollover-records", required_argument, NULL, 'N' },
         { "stream-retention-ms", required_argument, NULL, 'K' },
         { "stream-iterator-ttl-ms", required_argument, NULL, 'I' },
+        { "test-drop-feed", required_argument, NULL, 'D' },
+        { "heartbeat-ms", required_argument, NULL, 'H' },
         { NULL, 0, NULL, 0 },
     };
     memset(a, 0, sizeof(*a));
     a->level = DDB_LOG_INFO;
     a->ttl_interval_ms = 1000;
     a->streams = *rd_stream_config();
+    a->repl.heartbeat_ms = 250;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -116,6 +122,26 @@ static int s_parse_args(int argc, char **argv, rd_args_t *a)
             if (s_parse_stream_flag(c, optarg, &a->streams) != 0)
                 return -1;
             break;
+        case 'D': {
+            char *end;
+            double rate = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || !(rate >= 0 && rate <= 1)) {
+                fprintf(stderr, "meridian-regiond: bad --test-drop-feed '%s' (0..1)\n", optarg);
+                return -1;
+            }
+            a->repl.drop_feed = rate;
+            break;
+        }
+        case 'H': {
+            char *end;
+            long ms = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || ms < 10 || ms > 60000) {
+                fprintf(stderr, "meridian-regiond: bad --heartbeat-ms '%s'\n", optarg);
+                return -1;
+            }
+            a->repl.heartbeat_ms = (int)ms;
+            break;
+        }
         case 'h': s_usage(stdout); exit(0);
         default: s_usage(stderr); return -1;
         }
@@ -176,6 +202,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     rd_stream_configure(&args.streams);
+    rd_repl_configure(&args.repl);
     rd_store_t *store = s_open_store(&args);
     if (!store)
         return 1;

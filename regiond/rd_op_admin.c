@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rd_repl.h"
+
 int rd_op_admin_status(rd_req_t *req)
 {
     ddb_buf_t *out = req->out;
@@ -22,9 +24,33 @@ int rd_op_admin_status(rd_req_t *req)
         ddb_buf_json_str(out, t->account, strlen(t->account));
         ddb_buf_puts(out, ",\"name\":");
         ddb_buf_json_str(out, t->name, strlen(t->name));
-        ddb_buf_printf(out, ",\"status\":\"%s\",\"items\":%lld,\"bytes\":%lld}", t->status, (long long)items,
+        ddb_buf_printf(out, ",\"status\":\"%s\",\"items\":%lld,\"bytes\":%lld", t->status, (long long)items,
                        (long long)bytes);
+        rd_rset_t set;
+        if (rd_rset_load(req->store, t->account, t->name, &set) == 1) {   /* a global table */
+            ddb_buf_puts(out, ",\"global\":{\"owner\":");
+            ddb_buf_json_str(out, set.owner, strlen(set.owner));
+            ddb_buf_printf(out, ",\"epoch\":%lld,\"tombstones\":%lld,\"replicas\":{", (long long)set.epoch,
+                           (long long)rd_repl_tombstones(req->store, t));
+            for (int m = 0; m < set.n; m++) {
+                ddb_buf_puts(out, m ? "," : "");
+                ddb_buf_json_str(out, set.m[m].region, strlen(set.m[m].region));
+                ddb_buf_printf(out, ":\"%s\"", set.m[m].status);
+            }
+            ddb_buf_puts(out, "}}");
+        }
+        ddb_buf_putc(out, '}');
     }
-    ddb_buf_puts(out, "]}");
+    ddb_buf_puts(out, "]");
+    const rd_repl_t *r = rd_repl_current();
+    if (r) {
+        const rd_repl_stats_t *st = rd_repl_stats(r);
+        ddb_buf_printf(out, ",\"replication\":{\"published\":%llu,\"applied\":%llu,\"conflicts\":%llu,"
+                            "\"catchups\":%llu,\"dropped\":%llu}",
+                       (unsigned long long)st->published, (unsigned long long)st->applied,
+                       (unsigned long long)st->conflicts, (unsigned long long)st->catchups,
+                       (unsigned long long)st->dropped);
+    }
+    ddb_buf_putc(out, '}');
     return 0;
 }

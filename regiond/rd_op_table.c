@@ -636,6 +636,7 @@ int rd_op_update_table(rd_req_t *req)
     rd_index_settle(t);   /* the answer showed a new index CREATING; it is filled already */
     if (rd_store_update_table(req->store, t, req->err) != 0)
         return -1;
+    rd_replica_propagate(req, t);   /* a global table's billing and indexes change on every replica */
     /* a deletion-protection change is synchronous: the answer already shows it, ACTIVE */
     return in.protection_set ? s_answer_description(req, "TableDescription", t, "ACTIVE", false) : 0;
 }

@@ -3,6 +3,7 @@
  * the TTL tables in bounded chunks (resuming where it stopped) and deletes items
  * whose TTL attribute is a Number of epoch seconds in the past, through the one
  * write path, marked in the change log as deletions by the service. */
+#include "rd_replica.h"
 #include "rd_op_ttl.h"
 
 #include <stdlib.h>
@@ -67,6 +68,7 @@ int rd_op_update_time_to_live(rd_req_t *req)
     t->ttl_enabled = enabled;
     if (rd_store_update_table(req->store, t, req->err) != 0)
         return -1;
+    rd_replica_propagate(req, t);   /* a global table's TTL setting changes on every replica */
     ddb_buf_puts(req->out, "{\"TimeToLiveSpecification\":{\"AttributeName\":");
     ddb_buf_json_str(req->out, attr, strlen(attr));
     ddb_buf_printf(req->out, ",\"Enabled\":%s}}", enabled ? "true" : "false");
@@ -209,7 +211,7 @@ static int s_delete_expired(rd_store_t *store, ddb_arena_t *arena, rd_table_t *t
     rd_item_key_t item_key;
     if (rd_item_key_of_item(&req, value, &item_key) != 0)
         return -1;
-    rd_write_t w = { *key, item_key.json, NULL, NULL, 0, 0, item, true };
+    rd_write_t w = { *key, item_key.json, NULL, NULL, 0, 0, item, true, NULL, 0 };
     rd_item_text_t old;
     return rd_store_write_item(store, t, &w, arena, &old, err);
 }

@@ -21,6 +21,7 @@
 #include "proto.h"
 #include "rd_dispatch.h"
 #include "rd_item.h"
+#include "rd_replica.h"
 #include "rd_stream.h"
 
 #define RD_REPL_HWM 200000          /* feed and peer queues */
@@ -76,12 +77,14 @@ struct rd_repl {
     size_t n_pos, cap_pos;
     rd_catchup_t *cu;
     size_t n_cu, cap_cu;
-    uint64_t next_heartbeat_ms, next_control_ms, snapshot_asked_ms;
+    uint64_t next_heartbeat_ms, next_control_ms, snapshot_asked_ms, next_gc_ms;
     bool kicked;
     uint64_t rng;
     ddb_arena_t *arena;
     msgpack_sbuffer sbuf;
     rd_repl_stats_t stats;
+    sqlite3_stmt *st_is_global;    /* cached: every local write asks */
+    sqlite3_stmt *st_ver_put;      /* cached: every write of a global table */
 };
 
 /* ---- SQLite: replica sets, item versions, applied positions ---- */
@@ -107,7 +110,7 @@ static sqlite3_stmt *s_prep(rd_store_t *s, const char *sql)
     return st;
 }
 
-static int s_schema(rd_store_t *s)
+int rd_repl_schema(rd_store_t *s)
 {
     return s_exec(s, "CREATE TABLE IF NOT EXISTS repl_sets (account TEXT NOT NULL, name TEXT NOT NULL,"
                      " body TEXT NOT NULL, seeded INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (account, name))"
@@ -130,7 +133,7 @@ static void s_set_to_json(const rd_rset_t *set, ddb_buf_t *out)
     for (int i = 0; i < set->n; i++) {
         ddb_buf_puts(out, i ? ",{\"r\":" : "{\"r\":");
         ddb_buf_json_str(out, set->m[i].region, strlen(set->m[i].region));
-        ddb_buf_printf(out, ",\"s\":\"%s\"}", set->m[i].status);
+        ddb_buf_printf(out, ",\"s\":\"%s\",\"i\":%lld}", set->m[i].status, (long long)set->m[i].inc);
     }
     ddb_buf_puts(out, "],\"removed\":[");
     for (int i = 0; i < set->n_removed; i++) {
@@ -161,6 +164,8 @@ static int s_set_from_json(const char *text, size_t len, rd_rset_t *set)
             goto out;
         snprintf(set->m[set->n].region, RD_REPL_REGION_MAX, "%s", r->valuestring);
         snprintf(set->m[set->n].status, sizeof(set->m[0].status), "%s", st->valuestring);
+        const cJSON *inc = cJSON_GetObjectItemCaseSensitive(e, "i");
+        set->m[set->n].inc = cJSON_IsNumber(inc) ? (int64_t)inc->valuedouble : 0;
         set->n++;
     }
     cJSON_ArrayForEach(e, removed) {
@@ -195,7 +200,8 @@ int rd_rset_save(rd_store_t *s, const char *account, const char *name, const rd_
 {
     ddb_buf_t body = DDB_BUF_INIT;
     s_set_to_json(set, &body);
-    sqlite3_stmt *st = s_prep(s, "INSERT OR REPLACE INTO repl_sets (account, name, body, seeded) VALUES (?1, ?2, ?3, ?4)");
+    sqlite3_stmt *st = s_prep(s, "INSERT OR REPLACE INTO repl_sets (account, name, body, seeded)"
+                                 " VALUES (?1, ?2, ?3, ?4)");
     int rc = -1;
     if (st) {
         sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
@@ -256,15 +262,25 @@ void rd_rset_remove(rd_rset_t *set, const char *region)
         snprintf(set->removed[set->n_removed++], RD_REPL_REGION_MAX, "%s", region);
 }
 
-static bool s_is_global(rd_store_t *s, const rd_table_t *t)
+/* A statement prepared once and kept (finalised by rd_repl_destroy). */
+static sqlite3_stmt *s_cached(rd_store_t *s, sqlite3_stmt **slot, const char *sql)
 {
-    sqlite3_stmt *st = s_prep(s, "SELECT 1 FROM repl_sets WHERE account = ?1 AND name = ?2");
+    if (!*slot && sqlite3_prepare_v3(rd_store_db(s), sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
+        DDB_ERROR("repl prepare: %s: %s", sql, sqlite3_errmsg(rd_store_db(s)));
+        *slot = NULL;
+    }
+    return *slot;
+}
+
+static bool s_is_global(rd_repl_t *r, const rd_table_t *t)
+{
+    sqlite3_stmt *st = s_cached(r->store, &r->st_is_global, "SELECT 1 FROM repl_sets WHERE account = ?1 AND name = ?2");
     if (!st)
         return false;
     sqlite3_bind_text(st, 1, t->account, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
     bool found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return found;
 }
 
@@ -288,11 +304,12 @@ static int s_ver_get(rd_store_t *s, const rd_table_t *t, const rd_key_bytes_t *k
     return found;
 }
 
-static int s_ver_put(rd_store_t *s, const rd_table_t *t, const rd_key_bytes_t *k, uint64_t hlc, const char *origin,
+static int s_ver_put(rd_repl_t *r, const rd_table_t *t, const rd_key_bytes_t *k, uint64_t hlc, const char *origin,
                      const char *keys_json)
 {
-    sqlite3_stmt *st = s_prep(s, "INSERT OR REPLACE INTO repl_ver (phys, pk, sk, hlc, origin, keys)"
-                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    sqlite3_stmt *st = s_cached(r->store, &r->st_ver_put,
+                                "INSERT OR REPLACE INTO repl_ver (phys, pk, sk, hlc, origin, keys)"
+                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, t->phys);
@@ -302,7 +319,8 @@ static int s_ver_put(rd_store_t *s, const rd_table_t *t, const rd_key_bytes_t *k
     sqlite3_bind_text(st, 5, origin, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, keys_json, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -332,6 +350,20 @@ static int s_applied_put(rd_store_t *s, const char *account, const char *name, c
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Forgets what was applied from origin (a removed region, or one added again: its
+ * new copy starts a new log). */
+static void s_applied_reset(rd_store_t *s, const char *account, const char *name, const char *origin)
+{
+    sqlite3_stmt *st = s_prep(s, "DELETE FROM repl_applied WHERE account = ?1 AND name = ?2 AND origin = ?3");
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, origin, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
 }
 
 /* The seq of this region's last local record of t before `before` (0: none). */
@@ -385,11 +417,11 @@ static void s_pubpos_forget(rd_repl_t *r, const char *account, const char *name)
 static int s_on_local_write(void *ctx, rd_table_t *t, const rd_write_t *w, uint64_t hlc, int64_t seq)
 {
     rd_repl_t *r = ctx;
-    if (!s_is_global(r->store, t))
+    if (!s_is_global(r, t))
         return 0;
     rd_pubpos_t *p = s_pubpos(r, t, seq);
     p->dirty = true;
-    return s_ver_put(r->store, t, &w->key, hlc, r->region, w->keys_json);
+    return s_ver_put(r, t, &w->key, hlc, r->region, w->keys_json);
 }
 
 /* ---- sockets and the link filter ---- */
@@ -488,6 +520,14 @@ void rd_repl_send_control(rd_repl_t *r, const char *to, int type, const char *ac
     s_send_peer(r, to, &m);
 }
 
+void rd_repl_send_table_update(rd_repl_t *r, const char *to, const char *account, const char *name, const char *op,
+                               const char *body)
+{
+    proto_peer_t m = { .type = PROTO_MSG_TABLE_UPDATE, .from = s_str(r->region), .account = s_str(account),
+                       .table = s_str(name), .keys = s_str(op), .body = s_str(body) };
+    s_send_peer(r, to, &m);
+}
+
 void rd_repl_broadcast_set(rd_repl_t *r, const char *account, const char *name, const rd_rset_t *set)
 {
     ddb_buf_t body = DDB_BUF_INIT;
@@ -537,8 +577,6 @@ static int s_run_dir(const char *endpoint, const char *region, char *out, size_t
 
 rd_repl_t *rd_repl_new(void *zctx, rd_store_t *store, const char *region, const char *listen_endpoint)
 {
-    if (s_schema(store) != 0)
-        return NULL;
     rd_repl_t *r = calloc(1, sizeof(*r));
     if (!r)
         abort();
@@ -586,6 +624,8 @@ void rd_repl_destroy(rd_repl_t **p)
         s_current = NULL;
     if (r->store)
         rd_store_set_write_hook(r->store, NULL, NULL);
+    sqlite3_finalize(r->st_is_global);
+    sqlite3_finalize(r->st_ver_put);
     void *socks[] = { r->pub, r->sub, r->router, r->gateway };
     for (size_t i = 0; i < 4; i++)
         if (socks[i])
@@ -732,7 +772,8 @@ static int s_apply_version(rd_repl_t *r, rd_table_t *t, const char *keys_json, c
 {
     ddb_arena_t *a = r->arena;
     ddb_err_t err = DDB_ERR_INIT;
-    rd_req_t req = { .store = r->store, .arena = a, .region = r->region, .account = t->account, .table = t, .err = &err };
+    rd_req_t req = { .store = r->store, .arena = a, .region = r->region, .account = t->account, .table = t,
+                     .err = &err };
     ddb_value_t *item = NULL, *keys = NULL;
     int rc = -1;
     if (new_json) {
@@ -776,11 +817,11 @@ static int s_apply_version(rd_repl_t *r, rd_table_t *t, const char *keys_json, c
     rc = rd_store_write_item(r->store, t, &w, a, &replaced, &err);
     ddb_buf_free(&json);
     if (rc == 0)
-        rc = s_ver_put(r->store, t, &key.bytes, hlc, origin, key.json);
+        rc = s_ver_put(r, t, &key.bytes, hlc, origin, key.json);
     rd_store_hlc_observe(r->store, hlc);
 out:
     if (rc != 0)
-        DDB_WARN("cannot apply a version of %s from %s: %s", t->name, origin, err.message ? err.message : "?");
+        DDB_WARN("cannot apply a version of %s from %s: %s", t->name, origin, err.message);
     ddb_err_clear(&err);
     return rc;
 }
@@ -902,7 +943,7 @@ static int s_on_replica_create(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_
         rd_table_t *fresh = rd_table_from_row(c->account, c->name, "", 0, "CREATING", rd_now_seconds(), def_text);
         ddb_err_t err = DDB_ERR_INIT;
         if (!fresh || rd_store_create_table(r->store, &fresh, &err) != 0) {
-            DDB_ERROR("cannot create replica %s: %s", c->name, err.message ? err.message : "bad definition");
+            DDB_ERROR("cannot create replica %s: %s", c->name, err.message[0] ? err.message : "bad definition");
             rd_table_destroy(&fresh);
             ddb_err_clear(&err);
             goto out;
@@ -1099,6 +1140,13 @@ static int s_on_replica_set(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_pee
     set.seeded = local.seeded;
     if (set.epoch == local.epoch && strcmp(set.owner, local.owner) == 0)
         return 0;
+    for (int i = 0; i < set.n; i++) {   /* a member added (again): its log starts anew */
+        rd_member_t *old = rd_rset_member(&local, set.m[i].region);
+        if ((!old || old->inc != set.m[i].inc) && strcmp(set.m[i].region, r->region) != 0)
+            s_applied_reset(r->store, c->account, c->name, set.m[i].region);
+    }
+    for (int i = 0; i < set.n_removed; i++)
+        s_applied_reset(r->store, c->account, c->name, set.removed[i]);
     for (int i = 0; i < set.n; i++)
         s_subscribe(r, set.m[i].region);
     if (rd_rset_save(r->store, c->account, c->name, &set) != 0)
@@ -1144,6 +1192,8 @@ int rd_repl_owner_update(rd_repl_t *r, rd_table_t *t, rd_rset_t *set, const cJSO
         rd_member_t *mem = &set->m[set->n++];
         snprintf(mem->region, sizeof(mem->region), "%s", e->valuestring);
         snprintf(mem->status, sizeof(mem->status), "CREATING");
+        mem->inc = set->epoch + 1;
+        s_applied_reset(r->store, t->account, t->name, e->valuestring);
         for (int i = 0; i < set->n_removed; i++)   /* a region may come back */
             if (strcmp(set->removed[i], e->valuestring) == 0) {
                 memmove(set->removed[i], set->removed[i + 1], (size_t)(set->n_removed - i - 1) * RD_REPL_REGION_MAX);
@@ -1154,10 +1204,12 @@ int rd_repl_owner_update(rd_repl_t *r, rd_table_t *t, rd_rset_t *set, const cJSO
     cJSON_ArrayForEach(e, deletes) {
         if (!cJSON_IsString(e) || !rd_rset_member(set, e->valuestring))
             continue;
-        if (strcmp(e->valuestring, r->region) == 0)
+        if (strcmp(e->valuestring, r->region) == 0) {
             self_leaves = true;
-        else
+        } else {
             rd_rset_remove(set, e->valuestring);
+            s_applied_reset(r->store, t->account, t->name, e->valuestring);
+        }
     }
     set->epoch++;
     if (self_leaves) {
@@ -1236,6 +1288,13 @@ static int s_handle(rd_repl_t *r, const proto_peer_t *m)
         return s_on_replica_update(r, &c, m);
     case PROTO_MSG_REPLICA_ACTIVE:
         return s_on_replica_active(r, &c);
+    case PROTO_MSG_TABLE_UPDATE: {
+        char op[32];
+        if (m->keys.len >= sizeof(op) || !rd_store_find(r->store, c.account, c.name))
+            return 0;
+        snprintf(op, sizeof(op), "%.*s", (int)m->keys.len, m->keys.ptr);
+        return rd_replica_apply_update(r->store, r->arena, r->region, c.account, c.name, op, m->body.ptr, m->body.len);
+    }
     default:
         return 0;
     }
@@ -1399,7 +1458,8 @@ static void s_control(rd_repl_t *r)
     if (!st)
         return;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *account = (const char *)sqlite3_column_text(st, 0), *name = (const char *)sqlite3_column_text(st, 1);
+        const char *account = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
         rd_rset_t set;
         rd_table_t *t = rd_store_find(r->store, account, name);
         if (!t || rd_rset_load(r->store, account, name, &set) != 1)
@@ -1431,11 +1491,67 @@ static void s_control(rd_repl_t *r)
     sqlite3_finalize(st);
 }
 
+/* Drops tombstones older than the change log's retention: a write older than that
+ * cannot reach this region any more (catch-up reads the log, trimmed past it). */
+static void s_gc_tombstones(rd_repl_t *r, uint64_t now)
+{
+    int64_t retention = rd_stream_config()->retention_ms;
+    if (retention <= 0 || (uint64_t)retention >= now)
+        return;
+    uint64_t horizon = (now - (uint64_t)retention) << 16;   /* an HLC: ms << 16 */
+    if (rd_store_begin(r->store) != 0)
+        return;
+    sqlite3_stmt *st = s_prep(r->store, "SELECT account, name FROM repl_sets");
+    int removed = 0;
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        rd_table_t *t = rd_store_find(r->store, (const char *)sqlite3_column_text(st, 0),
+                                      (const char *)sqlite3_column_text(st, 1));
+        if (!t)
+            continue;
+        char sql[256];
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM repl_ver WHERE phys = ?1 AND hlc < ?2 AND NOT EXISTS"
+                 " (SELECT 1 FROM items_%lld i WHERE i.pk = repl_ver.pk AND i.sk = repl_ver.sk)", (long long)t->phys);
+        sqlite3_stmt *del = s_prep(r->store, sql);
+        if (!del)
+            continue;
+        sqlite3_bind_int64(del, 1, t->phys);
+        sqlite3_bind_int64(del, 2, (sqlite3_int64)horizon);
+        if (sqlite3_step(del) == SQLITE_DONE)
+            removed += sqlite3_changes(rd_store_db(r->store));
+        sqlite3_finalize(del);
+    }
+    sqlite3_finalize(st);
+    if (rd_store_commit(r->store) == 0 && removed)
+        DDB_DEBUG("%d tombstones past the retention dropped", removed);
+}
+
+/* Tombstones of t: versions whose item is gone. -1 on error. */
+int64_t rd_repl_tombstones(rd_store_t *s, const rd_table_t *t)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM repl_ver v WHERE v.phys = ?1 AND NOT EXISTS"
+             " (SELECT 1 FROM items_%lld i WHERE i.pk = v.pk AND i.sk = v.sk)", (long long)t->phys);
+    sqlite3_stmt *st = s_prep(s, sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, t->phys);
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
 void rd_repl_tick(rd_repl_t *r)
 {
     if (!r)
         return;
     uint64_t now = ddb_wall_ms();
+    if (now >= r->next_gc_ms) {
+        int64_t every = rd_stream_config()->retention_ms / 4;
+        s_gc_tombstones(r, now);
+        r->next_gc_ms = now + (uint64_t)(every < 1000 ? 1000 : every > 60000 ? 60000 : every);
+    }
     if (now >= r->next_heartbeat_ms) {
         s_heartbeat(r);
         r->next_heartbeat_ms = now + (uint64_t)s_config.heartbeat_ms;

@@ -36,6 +36,8 @@ void rd_repl_configure(const rd_repl_config_t *cfg);
 typedef struct rd_member {
     char region[RD_REPL_REGION_MAX];
     char status[16];               /* CREATING, ACTIVE, DELETING */
+    int64_t inc;                   /* incarnation: the epoch that added it (a region
+                                      removed and added again starts a new log) */
 } rd_member_t;
 
 /* The replica set of a global table: owner-authored, versioned by epoch. */
@@ -72,6 +74,10 @@ void rd_repl_tick(rd_repl_t *r);
 /* Asks for the control work of rd_repl_tick at the next tick (after a change). */
 void rd_repl_kick(rd_repl_t *r);
 
+/* Creates replication's own tables (repl_sets, repl_ver, repl_applied) if missing;
+ * rd_store_open calls it. 0 / -1. */
+int rd_repl_schema(rd_store_t *s);
+
 /* Replica sets, in the current transaction. load: 1 found, 0 none, -1 error. */
 int rd_rset_load(rd_store_t *s, const char *account, const char *name, rd_rset_t *out);
 int rd_rset_save(rd_store_t *s, const char *account, const char *name, const rd_rset_t *set);
@@ -85,6 +91,9 @@ void rd_rset_remove(rd_rset_t *set, const char *region);
 /* Sends a REPLICA_UPDATE (body JSON) from this region to region `to`. */
 void rd_repl_send_control(rd_repl_t *r, const char *to, int type, const char *account, const char *name,
                           uint64_t seq, const char *body);
+/* Sends TABLE_UPDATE (operation op with its JSON body) for a table to region `to`. */
+void rd_repl_send_table_update(rd_repl_t *r, const char *to, const char *account, const char *name, const char *op,
+                               const char *body);
 /* Sends set to every member and removed region (but this one). */
 void rd_repl_broadcast_set(rd_repl_t *r, const char *account, const char *name, const rd_rset_t *set);
 
@@ -100,6 +109,10 @@ int rd_repl_owner_update(rd_repl_t *r, rd_table_t *t, rd_rset_t *set, const cJSO
  * (ownership passes on when it is the owner) and replication forgets the table; the
  * caller then drops it. 1 done, 0 not a global table, -1 error. */
 int rd_repl_leave(rd_repl_t *r, rd_table_t *t);
+
+/* How many tombstones t keeps (deleted items' versions); they are dropped once older
+ * than the change log's retention (--stream-retention-ms). -1 on error. */
+int64_t rd_repl_tombstones(rd_store_t *s, const rd_table_t *t);
 
 /* Counters for the admin status. */
 typedef struct rd_repl_stats {

@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "rd_json.h"
+#include "rd_op_table.h"
+#include "rd_op_ttl.h"
 #include "rd_repl.h"
+#include "ddb_log.h"
 
 static const char s_invalid[] = "One or more parameter values were invalid: ";
 
@@ -130,7 +133,8 @@ static int s_check_members(rd_req_t *req, const s_updates_t *u, rd_rset_t *set, 
     if (missing.len)
         rc = ddb_err_set(req->err, DDB_ERR_VALIDATION,
                          "Update global table operation failed because one or more replicas were not part of the "
-                         "global table. Please retry the request without these replicas: [%.*s].", (int)missing.len, missing.data);
+                         "global table. Please retry the request without these replicas: [%.*s].",
+                         (int)missing.len, missing.data);
     ddb_buf_free(&missing);
     return rc;
 }
@@ -252,4 +256,57 @@ void rd_replica_describe_table(rd_store_t *s, const rd_table_t *t, const char *r
         ddb_buf_puts(out, "}");
     }
     ddb_buf_puts(out, "],\"GlobalTableVersion\":\"2019.11.21\"");
+}
+
+static bool s_applying_remote;   /* a propagated operation runs: do not propagate it again */
+
+void rd_replica_propagate(rd_req_t *req, const rd_table_t *t)
+{
+    rd_repl_t *r = rd_repl_current();
+    rd_rset_t set;
+    if (!r || s_applying_remote || rd_rset_load(req->store, t->account, t->name, &set) != 1)
+        return;
+    static const char *const kept[] = { "AttributeDefinitions", "BillingMode", "ProvisionedThroughput",
+                                        "GlobalSecondaryIndexUpdates", "TimeToLiveSpecification", NULL };
+    cJSON *body = cJSON_CreateObject();
+    int n = 0;
+    for (const char *const *k = kept; *k; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(req->body, *k);
+        if (v) {
+            cJSON_AddItemToObject(body, *k, cJSON_Duplicate(v, 1));
+            n += strcmp(*k, "AttributeDefinitions") != 0;
+        }
+    }
+    cJSON_AddStringToObject(body, "TableName", t->name);
+    char *text = n ? cJSON_PrintUnformatted(body) : NULL;
+    for (int i = 0; text && i < set.n; i++)
+        if (strcmp(set.m[i].region, req->region) != 0)
+            rd_repl_send_table_update(r, set.m[i].region, t->account, t->name, req->op, text);
+    free(text);
+    cJSON_Delete(body);
+}
+
+int rd_replica_apply_update(rd_store_t *s, ddb_arena_t *a, const char *region, const char *account,
+                            const char *name, const char *op, const char *body, size_t body_len)
+{
+    rd_handler_t handler = strcmp(op, "UpdateTable") == 0        ? rd_op_update_table
+                           : strcmp(op, "UpdateTimeToLive") == 0 ? rd_op_update_time_to_live
+                                                                 : NULL;
+    cJSON *json = handler ? cJSON_ParseWithLength(body, body_len) : NULL;
+    if (!json)
+        return -1;
+    ddb_err_t err = DDB_ERR_INIT;
+    ddb_buf_t out = DDB_BUF_INIT;
+    rd_req_t req = { .store = s, .arena = a, .region = region, .account = account, .op = op, .body = json,
+                     .table_name = name, .flags = RD_OP_WRITE | RD_OP_TABLE | RD_OP_RNF_NAMED, .out = &out,
+                     .err = &err };
+    s_applying_remote = true;
+    int rc = handler(&req);
+    s_applying_remote = false;
+    if (rc != 0)
+        DDB_INFO("propagated %s of %s not applied here: %s", op, name, err.message);
+    ddb_err_clear(&err);
+    ddb_buf_free(&out);
+    cJSON_Delete(json);
+    return rc;
 }

@@ -17,6 +17,15 @@ int rd_replica_update_table(rd_req_t *req);
 int rd_replica_check_update(rd_req_t *req, const rd_table_t *t, const rd_stream_spec_t *stream);
 /* DeleteTable of a replica: leaves the group (before the caller drops t). 0 / -1. */
 int rd_replica_on_delete_table(rd_req_t *req, rd_table_t *t);
+/* After UpdateTable or UpdateTimeToLive changed a global table: sends the settings
+ * part of the request (billing, throughput, GSI updates, TTL) to every other replica,
+ * which applies the same operation (tags, class and protection stay per replica). */
+void rd_replica_propagate(rd_req_t *req, const rd_table_t *t);
+/* Applies an operation a peer propagated (op: "UpdateTable" or "UpdateTimeToLive",
+ * body: its JSON) to this region's copy, in the current transaction. 0 / -1. */
+int rd_replica_apply_update(rd_store_t *s, ddb_arena_t *a, const char *region, const char *account,
+                            const char *name, const char *op, const char *body, size_t body_len);
+
 /* Appends ,"Replicas":[...],"GlobalTableVersion":"2019.11.21" for a global table:
  * the other regions of its group as seen from `region`. Nothing otherwise. */
 void rd_replica_describe_table(rd_store_t *s, const rd_table_t *t, const char *region, ddb_buf_t *out);

@@ -14,6 +14,7 @@
 #include "ddb_log.h"
 #include "rd_index.h"
 #include "rd_stream.h"
+#include "rd_repl.h"
 
 #define SCHEMA_VERSION "1"
 
@@ -238,7 +239,7 @@ rd_store_t *rd_store_open(const char *path, const char *region)
     sqlite3_busy_timeout(s->db, 5000);
     if (s_exec(s, "PRAGMA journal_mode=WAL") || s_exec(s, "PRAGMA synchronous=NORMAL") ||
         s_exec(s, "PRAGMA foreign_keys=OFF") || s_schema(s) || s_cache_load(s) || s_migrate_logs(s) ||
-        rd_stream_schema(s) != 0) {
+        rd_stream_schema(s) != 0 || rd_repl_schema(s) != 0) {
         rd_store_close(&s);
         return NULL;
     }
