@@ -18,6 +18,7 @@
 #include <zmq.h>
 
 #include "ddb_log.h"
+#include "gw_chaos.h"
 #include "gw_http.h"
 #include "gw_region.h"
 #include "gw_super.h"
@@ -212,6 +213,7 @@ static void s_on_tick(evutil_socket_t fd, short what, void *arg)
     gw_t *gw = arg;
     gw_region_check_timeouts(gw, gw_now_ms());
     gw_peer_drain(gw);   /* ZMQ_FD is edge-triggered: never rely on the event alone */
+    gw_chaos_tick(gw);   /* link faults to regionds that do not have them yet */
 }
 
 static int s_setup_events(gw_t *gw)
@@ -307,6 +309,7 @@ void gw_destroy(gw_t **p)
     /* evhttp frees unanswered requests with their connections: answer them first */
     for (size_t i = 0; i < gw->nregions; i++)
         gw_region_fail_inflight(gw->regions[i], "shutting down");
+    gw_chaos_destroy(gw);   /* answers the requests it holds */
     gw_super_reap_blocking(gw, GW_STOP_GRACE_MS);
     gw_http_destroy(gw);
     gw_peer_close(gw);

@@ -1,7 +1,8 @@
 /* gw_admin: /_meridian/ on the DynamoDB port, answered only to loopback peers.
- * "cluster" asks every live regiond for its Status (a PROTO_SVC_ADMIN request)
- * without blocking, waits for the answers or for a short timeout, and reports what
- * came back; cJSON is used here only, never on the DynamoDB path. */
+ * "cluster" and "metrics" ask every live regiond for its Status (a PROTO_SVC_ADMIN
+ * request) without blocking, wait for the answers or for a short timeout, and report
+ * what came back; "chaos" is gw_chaos's. cJSON is used on this path only (and in
+ * gw_chaos / gw_metrics, which serve it), never on the DynamoDB path. */
 #include "gw_admin.h"
 
 #include <netinet/in.h>
@@ -10,12 +11,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
 #include "ddb_buf.h"
 #include "ddb_log.h"
+#include "gw_chaos.h"
 #include "gw_http.h"
+#include "gw_metrics.h"
 #include "gw_region.h"
 #include "gw_super.h"
 
@@ -33,6 +37,7 @@ typedef struct s_cluster_query {
     struct event *timer;      /* gives up on regionds that do not answer */
     size_t outstanding;       /* Status requests not answered yet */
     bool launching;           /* still sending: do not finish yet */
+    bool metrics;             /* answer /_meridian/metrics (Prometheus text), not cluster */
     size_t nslots;
     s_status_slot_t slots[];  /* one per region, sorted by name */
 } s_cluster_query_t;
@@ -121,9 +126,31 @@ static void s_append_cluster_json(const s_cluster_query_t *q, ddb_buf_t *out)
         s_append_member(out, slot, "tables");
         ddb_buf_puts(out, ",\"replication\":");   /* global tables' counters (rd_repl) */
         s_append_member(out, slot, "replication");
+        ddb_buf_puts(out, ",\"links\":");   /* lag per link into this region (rd_link) */
+        s_append_member(out, slot, "links");
+        ddb_buf_puts(out, ",\"link_faults\":");
+        s_append_member(out, slot, "link_faults");
         ddb_buf_putc(out, '}');
     }
     ddb_buf_puts(out, "]}");
+}
+
+/* The Prometheus text of /_meridian/metrics: the gateway's counters, then the
+ * regionds' replication and table figures from their Status answers. */
+static void s_append_metrics(const s_cluster_query_t *q, ddb_buf_t *out)
+{
+    gw_metrics_render_gateway(q->gw, out);
+    const gw_region_t *regions[GW_MAX_REGIONS];
+    cJSON *statuses[GW_MAX_REGIONS];
+    size_t n = 0;
+    for (size_t i = 0; i < q->nslots && n < GW_MAX_REGIONS; i++, n++) {
+        const s_status_slot_t *slot = &q->slots[i];
+        regions[n] = slot->region;
+        statuses[n] = slot->status == 200 && slot->body ? cJSON_ParseWithLength(slot->body, slot->len) : NULL;
+    }
+    gw_metrics_render_regions(regions, (const cJSON *const *)statuses, n, out);
+    for (size_t i = 0; i < n; i++)
+        cJSON_Delete(statuses[i]);
 }
 
 /* Replies with what came back and frees q. */
@@ -137,8 +164,13 @@ static void s_cluster_finish(s_cluster_query_t *q)
         }
     }
     ddb_buf_t out = DDB_BUF_INIT;
-    s_append_cluster_json(q, &out);
-    s_send_json(q->req, 200, &out);
+    if (q->metrics) {
+        s_append_metrics(q, &out);
+        gw_http_send(q->req, 200, "text/plain; version=0.0.4", NULL, out.data ? out.data : "", out.len);
+    } else {
+        s_append_cluster_json(q, &out);
+        s_send_json(q->req, 200, &out);
+    }
     ddb_buf_free(&out);
     for (size_t i = 0; i < q->nslots; i++)
         free(q->slots[i].body);
@@ -174,7 +206,7 @@ static int s_cmp_region(const void *a, const void *b)
     return strcmp(x->region->name, y->region->name);
 }
 
-static void s_cluster_start(gw_t *gw, struct evhttp_request *req)
+static void s_cluster_start(gw_t *gw, struct evhttp_request *req, bool metrics)
 {
     s_cluster_query_t *q = calloc(1, sizeof(*q) + gw->nregions * sizeof(s_status_slot_t));
     if (!q) {
@@ -183,6 +215,7 @@ static void s_cluster_start(gw_t *gw, struct evhttp_request *req)
     }
     q->gw = gw;
     q->req = req;
+    q->metrics = metrics;
     q->nslots = gw->nregions;
     for (size_t i = 0; i < gw->nregions; i++)
         q->slots[i].region = gw->regions[i];
@@ -216,6 +249,25 @@ static void s_cluster_start(gw_t *gw, struct evhttp_request *req)
         s_cluster_finish(q);
 }
 
+/* GET: the faults in force; POST: applies a chaos request (400 and no change if it
+ * is malformed). */
+static void s_chaos(gw_t *gw, struct evhttp_request *req, bool is_get)
+{
+    ddb_buf_t out = DDB_BUF_INIT;
+    int status = 200;
+    if (is_get) {
+        gw_chaos_to_json(gw, &out);
+    } else {
+        struct evbuffer *input = evhttp_request_get_input_buffer(req);
+        size_t len = evbuffer_get_length(input);
+        const char *body = len ? (const char *)evbuffer_pullup(input, -1) : "";
+        if (gw_chaos_post(gw, body, len, &out) != 0)
+            status = 400;
+    }
+    s_send_json(req, status, &out);
+    ddb_buf_free(&out);
+}
+
 void gw_admin_handle(gw_t *gw, struct evhttp_request *req, const char *path)
 {
     if (!s_peer_is_loopback(req)) {
@@ -230,7 +282,11 @@ void gw_admin_handle(gw_t *gw, struct evhttp_request *req, const char *path)
         s_send_json(req, 200, &out);
         ddb_buf_free(&out);
     } else if (strcmp(path, "/_meridian/cluster") == 0 && is_get) {
-        s_cluster_start(gw, req);
+        s_cluster_start(gw, req, false);
+    } else if (strcmp(path, "/_meridian/metrics") == 0 && is_get) {
+        s_cluster_start(gw, req, true);
+    } else if (strcmp(path, "/_meridian/chaos") == 0 && (is_get || cmd == EVHTTP_REQ_POST)) {
+        s_chaos(gw, req, is_get);
     } else if (strcmp(path, "/_meridian/shutdown") == 0 && cmd == EVHTTP_REQ_POST) {
         s_send_simple(req, 200, "{\"status\":\"shutting down\"}");
         gw_stop(gw, "POST /_meridian/shutdown");

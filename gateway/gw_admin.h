@@ -1,5 +1,6 @@
 /* gw_admin: the admin API under /_meridian/ on the DynamoDB port, for loopback
- * peers only: health, cluster (with each regiond's tables), shutdown. */
+ * peers only: health, cluster (with each regiond's tables), chaos (gw_chaos),
+ * metrics (Prometheus text, gw_metrics), shutdown. */
 #ifndef GW_ADMIN_H
 #define GW_ADMIN_H
 

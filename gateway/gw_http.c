@@ -25,6 +25,8 @@
 
 #include "ddb_log.h"
 #include "gw_admin.h"
+#include "gw_chaos.h"
+#include "gw_metrics.h"
 #include "gw_region.h"
 #include "proto.h"
 
@@ -37,6 +39,12 @@
 
 #define GW_FLAG_JSON_CT 1u   /* the client sent application/json: answer the same */
 #define GW_FLAG_CORS 2u      /* the client sent Origin: allow it */
+/* A forwarded request's pending tag: GW_FLAG_* (bits 0-7), its metrics operation
+ * (8-15) and the ms chaos held it before forwarding (16-): no allocation per request. */
+#define GW_TAG(flags, op_id, held_ms) ((uintptr_t)(flags) | ((uintptr_t)(op_id) << 8) | ((uintptr_t)(held_ms) << 16))
+#define GW_TAG_FLAGS(tag) ((unsigned)((tag) & 0xffu))
+#define GW_TAG_OP(tag) ((unsigned)(((tag) >> 8) & 0xffu))
+#define GW_TAG_HELD_MS(tag) ((uint64_t)((tag) >> 16))
 
 typedef struct gw_http {
     struct evhttp *http;
@@ -153,7 +161,11 @@ void gw_http_send_error(gw_t *gw, struct evhttp_request *req, ddb_err_kind_t kin
 /* The regiond's answer (or the gateway's 500) for a forwarded request. */
 static void s_on_reply(gw_pending_t *p, int status, const char *body, size_t len)
 {
-    unsigned flags = (unsigned)p->tag;   /* GW_FLAG_* */
+    unsigned flags = GW_TAG_FLAGS(p->tag);
+    gw_t *gw = p->region->gw;
+    uint64_t sent_ms = p->deadline_ms - gw->cfg.request_timeout_ms;
+    uint64_t now = gw_now_ms();
+    gw_metrics_record(gw, p->region, GW_TAG_OP(p->tag), status, (now > sent_ms ? now - sent_ms : 0) + GW_TAG_HELD_MS(p->tag));
     s_send(p->arg, status, (flags & GW_FLAG_JSON_CT) ? GW_CT_JSON : GW_CT_AMZ_JSON, p->request_id, body, len, flags);
 }
 
@@ -248,8 +260,12 @@ static void s_printable(const char *s, size_t len, char *out, size_t out_size)
     out[n] = '\0';
 }
 
-static void s_handle_dynamodb(gw_t *gw, struct evhttp_request *req)
+/* Answers a DynamoDB or Streams request: checks, chaos faults (held_ms > 0: the
+ * region's added latency was already served), then forwarding to the region. */
+static void s_handle_dynamodb(gw_t *gw, struct evhttp_request *req, uint64_t held_ms)
 {
+    gw_region_t *region = NULL;
+    unsigned op_id = 0;
     char request_id[GW_REQUEST_ID_LEN + 1];
     char message[160];
     ddb_err_kind_t kind;
@@ -297,12 +313,21 @@ static void s_handle_dynamodb(gw_t *gw, struct evhttp_request *req)
         snprintf(message, sizeof(message), "Meridian is shutting down");
         goto fail;
     }
-    gw_region_t *region = gw_region_get(gw, region_name.ptr, region_name.len);
+    region = gw_region_get(gw, region_name.ptr, region_name.len);
     if (!region) {
         kind = DDB_ERR_LIMIT_EXCEEDED;
         snprintf(message, sizeof(message), "Meridian cannot serve region %.*s: at most %d regions",
                  (int)region_name.len, region_name.ptr, GW_MAX_REGIONS);
         goto fail;
+    }
+    op_id = gw_metrics_op(op.ptr, op.len);
+    switch (gw_chaos_intercept(gw, region, op.ptr, op.len, req, held_ms > 0, &kind, message, sizeof(message))) {
+    case GW_CHAOS_DEFER:
+        return;   /* gw_http_resume runs it again */
+    case GW_CHAOS_FAIL:
+        goto fail;
+    case GW_CHAOS_PASS:
+        break;
     }
 
     proto_request_t preq;
@@ -314,14 +339,20 @@ static void s_handle_dynamodb(gw_t *gw, struct evhttp_request *req)
     preq.request_id.len = GW_REQUEST_ID_LEN;
     preq.body.ptr = body_len ? (const char *)evbuffer_pullup(input, -1) : "";
     preq.body.len = body_len;
-    if (gw_region_send(region, &preq, s_on_reply, req, flags, NULL) != 0) {
+    if (gw_region_send(region, &preq, s_on_reply, req, GW_TAG(flags, op_id, held_ms), NULL) != 0) {
         kind = DDB_ERR_INTERNAL;
         snprintf(message, sizeof(message), "Internal server error");
         goto fail;
     }
     return;
 fail:
+    gw_metrics_record(gw, region, op_id, ddb_err_http_status(kind), held_ms);
     s_send_error(gw, req, request_id, flags, kind, message[0] ? message : NULL);
+}
+
+void gw_http_resume(gw_t *gw, struct evhttp_request *req, uint64_t held_ms)
+{
+    s_handle_dynamodb(gw, req, held_ms ? held_ms : 1);
 }
 
 /* GET / : what a DynamoDB endpoint answers to a health check. */
@@ -379,7 +410,7 @@ static void s_on_request(struct evhttp_request *req, void *arg)
     }
     switch (evhttp_request_get_command(req)) {
     case EVHTTP_REQ_POST:
-        s_handle_dynamodb(gw, req);
+        s_handle_dynamodb(gw, req, 0);
         return;
     case EVHTTP_REQ_GET:
     case EVHTTP_REQ_HEAD:

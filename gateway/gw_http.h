@@ -9,6 +9,8 @@
 #include "ddb_err.h"
 #include "gw.h"
 
+#include <stdint.h>
+
 struct evhttp_request;
 
 #define GW_CT_AMZ_JSON "application/x-amz-json-1.0"
@@ -30,6 +32,8 @@ void gw_http_send(struct evhttp_request *req, int status, const char *content_ty
 /* Answers req with DynamoDB's JSON error for kind/message (message may be NULL:
  * the body then has only __type), with a fresh request id. */
 void gw_http_send_error(gw_t *gw, struct evhttp_request *req, ddb_err_kind_t kind, const char *message);
+/* Handles a DynamoDB request that gw_chaos held held_ms for its region's latency. */
+void gw_http_resume(gw_t *gw, struct evhttp_request *req, uint64_t held_ms);
 /* Writes a fresh request id (GW_REQUEST_ID_LEN uppercase letters and digits and
  * a NUL) into out. */
 void gw_http_request_id(char *out);

@@ -42,6 +42,12 @@ typedef struct gw_region {
     unsigned backoff_ms;            /* next restart delay if it dies young */
     struct event *restart_ev;       /* the backoff timer */
     bool answered;                  /* something came back since the last spawn */
+    /* chaos (gw_chaos, gw_super_chaos) */
+    bool held_down;                 /* killed by chaos: not restarted until told */
+    bool paused;                    /* SIGSTOPped by chaos */
+    bool restart_now;               /* a chaos restart: respawn at once when it exits */
+    uint64_t links_pushed;          /* generation of the link faults it acknowledged */
+    pid_t links_pushed_pid;         /* ... and the process that acknowledged it */
 } gw_region_t;
 
 /* The region named name[0..len), or NULL if the gateway has not used it yet. */

@@ -190,11 +190,58 @@ int gw_super_spawn(gw_region_t *r)
 static void s_on_restart_timer(evutil_socket_t fd, short what, void *arg)
 {
     gw_region_t *r = arg;
-    if (r->gw->stopping || r->pid > 0)
+    if (r->gw->stopping || r->pid > 0 || r->held_down)
         return;
     r->restarts++;
     DDB_INFO("restarting regiond for %s (restart %u)", r->name, r->restarts);
     gw_super_spawn(r);
+}
+
+int gw_super_chaos(gw_region_t *r, gw_super_action_t action)
+{
+    gw_t *gw = r->gw;
+    if (gw->stopping)
+        return -1;
+    switch (action) {
+    case GW_SUPER_KILL:
+        r->held_down = true;
+        if (r->restart_ev)
+            evtimer_del(r->restart_ev);
+        if (r->pid > 0)
+            kill(r->pid, SIGKILL);
+        else
+            r->state = GW_REGION_STOPPED;
+        DDB_INFO("chaos: killed %s's regiond (held down until restarted)", r->name);
+        return 0;
+    case GW_SUPER_PAUSE:
+        if (r->pid <= 0 || kill(r->pid, SIGSTOP) != 0)
+            return -1;
+        r->paused = true;
+        DDB_INFO("chaos: paused %s's regiond", r->name);
+        return 0;
+    case GW_SUPER_RESUME:
+        if (r->pid > 0) {
+            if (kill(r->pid, SIGCONT) != 0)
+                return -1;
+            r->paused = false;
+            DDB_INFO("chaos: resumed %s's regiond", r->name);
+            return 0;
+        }
+        return gw_super_chaos(r, GW_SUPER_RESTART);   /* resuming a killed region starts it */
+    case GW_SUPER_RESTART:
+        r->held_down = false;
+        if (r->pid > 0) {
+            r->restart_now = true;
+            kill(r->pid, SIGKILL);
+            if (r->paused)
+                kill(r->pid, SIGCONT);
+        } else if (r->state == GW_REGION_STOPPED) {
+            s_schedule_restart(r, 0);
+        }
+        DDB_INFO("chaos: restarting %s's regiond", r->name);
+        return 0;
+    }
+    return -1;
 }
 
 static gw_region_t *s_region_of_pid(gw_t *gw, pid_t pid)
@@ -227,10 +274,15 @@ size_t gw_super_reap(gw_t *gw)
         /* what it answered before dying is delivered; the rest gets a 500 and
          * the fresh socket drops anything still queued to the dead peer */
         gw_region_reset_socket(r);
-        if (gw->stopping)
+        r->paused = false;
+        if (gw->stopping || r->held_down) {   /* held down: until a chaos restart */
             r->state = GW_REGION_STOPPED;
-        else
+        } else if (r->restart_now) {
+            r->restart_now = false;
+            s_schedule_restart(r, 0);
+        } else {
             s_schedule_restart(r, s_next_backoff(r));
+        }
     }
     size_t alive = 0;
     for (size_t i = 0; i < gw->nregions; i++)
@@ -247,6 +299,8 @@ size_t gw_super_terminate_all(gw_t *gw)
             evtimer_del(r->restart_ev);
         if (r->pid > 0) {
             kill(r->pid, SIGTERM);
+            if (r->paused)
+                kill(r->pid, SIGCONT);   /* a stopped process cannot act on SIGTERM */
             alive++;
         } else {
             r->state = GW_REGION_STOPPED;

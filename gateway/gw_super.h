@@ -28,6 +28,15 @@ void gw_super_kill_all(gw_t *gw);
 /* Blocking last resort for gw_destroy: SIGTERM, wait up to timeout_ms, SIGKILL,
  * reap. Returns once no regiond is left. */
 void gw_super_reap_blocking(gw_t *gw, unsigned timeout_ms);
+typedef enum gw_super_action {
+    GW_SUPER_KILL,       /* SIGKILL; held down (no restart) until RESTART or RESUME */
+    GW_SUPER_PAUSE,      /* SIGSTOP */
+    GW_SUPER_RESUME,     /* SIGCONT (a held-down region is started instead) */
+    GW_SUPER_RESTART,    /* SIGKILL and respawn at once (or start a held-down one) */
+} gw_super_action_t;
+
+/* Chaos on r's process. 0, or -1 if it cannot apply (no process to pause, stopping). */
+int gw_super_chaos(gw_region_t *r, gw_super_action_t action);
 /* The state to report for r (STARTING becomes RUNNING once its socket exists or
  * it has answered). */
 gw_region_state_t gw_super_state(gw_region_t *r);

@@ -69,6 +69,7 @@ static const rd_command_t s_streams_commands[] = {
 
 /* The gateway's own questions (service ADMIN), sorted likewise. */
 static const rd_command_t s_admin_commands[] = {
+    { "SetLinkFaults", rd_op_admin_set_link_faults, 0 },
     { "Status", rd_op_admin_status, 0 },
 };
 

@@ -13,6 +13,7 @@
 #include "ddb_key.h"
 #include "ddb_log.h"
 #include "rd_dispatch.h"
+#include "rd_item.h"
 #include "rd_json.h"
 
 #define INVALID "One or more parameter values were invalid: "
@@ -539,7 +540,8 @@ static void s_describe_one(const rd_table_t *t, const rd_index_t *ix, rd_store_t
     ddb_buf_putc(out, '}');
     if (ix->global) {
         bool creating = is_create || ix->backfilling;
-        ddb_buf_printf(out, ",\"IndexStatus\":\"%s\"", creating ? "CREATING" : "ACTIVE");
+        ddb_buf_printf(out, ",\"IndexStatus\":\"%s\"",
+                       ix->deleting ? "DELETING" : creating ? "CREATING" : "ACTIVE");
         if (ix->backfilling)
             ddb_buf_puts(out, ",\"Backfilling\":true");
         bool ppr = t->billing == RD_BILLING_PAY_PER_REQUEST;
@@ -548,7 +550,7 @@ static void s_describe_one(const rd_table_t *t, const rd_index_t *ix, rd_store_t
                        ppr ? 0LL : (long long)ix->rcu, ppr ? 0LL : (long long)ix->wcu);
     }
     int64_t items = 0, bytes = 0;
-    if (!is_create && s)
+    if (!is_create && s && !ix->deleting)   /* a deleted index's storage is gone already */
         s_counts(s, t, ix, &items, &bytes);
     ddb_buf_printf(out, ",\"IndexSizeBytes\":%lld,\"ItemCount\":%lld,\"IndexArn\":", (long long)bytes,
                    (long long)items);
@@ -658,6 +660,12 @@ static int s_entry_key(const rd_index_t *ix, const ddb_value_t *item, ddb_buf_t 
                                "key is not supported. The AttributeValue for a key attribute cannot contain an empty "
                                "%s value. IndexName: %s, IndexKey: %s",
                                vals[k]->type == DDB_T_B ? "binary" : "string", ix->name, keys[k]->name);
+        size_t size = ddb_value_size(vals[k]), max = k == 0 ? RD_ITEM_HASH_KEY_MAX_BYTES : RD_ITEM_RANGE_KEY_MAX_BYTES;
+        if (size > max)
+            /* the service's words for a partition key (architect/dynalite#35); the
+             * sort key's "Max Size: 1024" is unconfirmed */
+            return ddb_err_set(err, DDB_ERR_VALIDATION, "%sSize limit exceeded for Index Key %s Actual Size: %zu "
+                               "bytes Max Size: %zu bytes IndexName: %s", INVALID, keys[k]->name, size, max, ix->name);
     }
     if (!vals[0] || (keys[1] && !vals[1]))
         return 0;
@@ -683,16 +691,26 @@ static bool s_is_non_key(const rd_index_t *ix, const ddb_str_t *name)
     return false;
 }
 
-/* The entry item ix keeps for item (its projection): JSON text into out. */
-static void s_project(const rd_table_t *t, const rd_index_t *ix, const ddb_value_t *item, ddb_arena_t *a,
-                      ddb_buf_t *out, int64_t *size)
+/* The entry ix keeps for item: the item itself under ALL, else its projection. */
+static const ddb_value_t *s_projected(const rd_table_t *t, const rd_index_t *ix, const ddb_value_t *item,
+                                      ddb_arena_t *a)
 {
+    if (ix->projection == RD_PROJ_ALL)
+        return item;
     ddb_value_t *m = ddb_value_new_map(a, item->u.map.count);
     for (size_t i = 0; i < item->u.map.count; i++) {
         const ddb_attr_t *at = &item->u.map.attrs[i];
         if (s_is_key_of(t, ix, &at->name) || (ix->projection == RD_PROJ_INCLUDE && s_is_non_key(ix, &at->name)))
             ddb_map_put(m, at->name, at->value);
     }
+    return m;
+}
+
+/* The entry item ix keeps for item (its projection): JSON text into out. */
+static void s_project(const rd_table_t *t, const rd_index_t *ix, const ddb_value_t *item, ddb_arena_t *a,
+                      ddb_buf_t *out, int64_t *size)
+{
+    const ddb_value_t *m = s_projected(t, ix, item, a);
     ddb_item_to_json(m, out);
     *size = (int64_t)ddb_item_size(m);
 }
@@ -783,6 +801,91 @@ int rd_index_write(rd_store_t *s, rd_table_t *t, const rd_write_t *w, ddb_arena_
             return ddb_err_set(err, DDB_ERR_INTERNAL, "Internal server error");
         if (item && s_entry_insert(s, t, ix, &w->key, item, w->new_json, w->new_len, w->new_size, a, err) != 0)
             return -1;
+    }
+    return 0;
+}
+
+static bool s_buf_equal(const ddb_buf_t *a, const ddb_buf_t *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
+/* What one write does to ix, by the developer guide's rules on index writes. */
+static void s_change(const rd_table_t *t, const rd_index_t *ix, const ddb_value_t *old_item,
+                     const ddb_value_t *new_item, ddb_arena_t *a, rd_index_change_t *c)
+{
+    ddb_buf_t old_pk = DDB_BUF_INIT, old_sk = DDB_BUF_INIT, new_pk = DDB_BUF_INIT, new_sk = DDB_BUF_INIT;
+    ddb_err_t ignored = DDB_ERR_INIT;   /* a refused key fails the write itself, elsewhere */
+    const ddb_value_t *old_entry = NULL, *new_entry = NULL;
+    if (old_item && s_entry_key(ix, old_item, &old_pk, &old_sk, &ignored) == 1)
+        old_entry = s_projected(t, ix, old_item, a);
+    ddb_err_clear(&ignored);
+    if (new_item && s_entry_key(ix, new_item, &new_pk, &new_sk, &ignored) == 1)
+        new_entry = s_projected(t, ix, new_item, a);
+    ddb_err_clear(&ignored);
+    c->old_size = old_entry ? (int64_t)ddb_item_size(old_entry) : -1;
+    c->new_size = new_entry ? (int64_t)ddb_item_size(new_entry) : -1;
+    c->in_place = false;
+    if (old_entry && new_entry && s_buf_equal(&old_pk, &new_pk) && s_buf_equal(&old_sk, &new_sk)) {
+        if (ddb_value_equal(old_entry, new_entry))
+            c->old_size = c->new_size = -1;   /* nothing the index holds changed */
+        else
+            c->in_place = true;
+    }
+    ddb_buf_free(&old_pk);
+    ddb_buf_free(&old_sk);
+    ddb_buf_free(&new_pk);
+    ddb_buf_free(&new_sk);
+}
+
+void rd_index_changes(const rd_table_t *t, const ddb_value_t *old_item, const ddb_value_t *new_item, ddb_arena_t *a,
+                      rd_index_change_t *changes)
+{
+    for (size_t i = 0; i < s_count(t); i++)
+        s_change(t, &t->ix->list[i], old_item, new_item, a, &changes[i]);
+}
+
+bool rd_index_has_lsi(const rd_table_t *t)
+{
+    for (size_t i = 0; i < s_count(t); i++)
+        if (!t->ix->list[i].global)
+            return true;
+    return false;
+}
+
+/* Adds the sum of the size column of rows of `table` with pk = key's to *bytes. */
+static int s_sum_partition(rd_store_t *s, const char *table, const rd_key_bytes_t *key, int64_t *bytes)
+{
+    char sql[160];
+    snprintf(sql, sizeof(sql), "SELECT coalesce(sum(size), 0) FROM %s WHERE pk = ?1", table);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(rd_store_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
+        DDB_ERROR("sqlite prepare: %s: %s", sql, sqlite3_errmsg(rd_store_db(s)));
+        return -1;
+    }
+    sqlite3_bind_blob(st, 1, key->pk, (int)key->pk_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *bytes += sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int rd_index_collection_size(rd_store_t *s, const rd_table_t *t, const rd_key_bytes_t *key, int64_t *bytes,
+                             ddb_err_t *err)
+{
+    char name[64];
+    *bytes = 0;
+    snprintf(name, sizeof(name), "items_%lld", (long long)t->phys);
+    if (s_sum_partition(s, name, key, bytes) != 0)
+        return ddb_err_set(err, DDB_ERR_INTERNAL, "Internal server error");
+    for (size_t i = 0; i < s_count(t); i++) {
+        const rd_index_t *ix = &t->ix->list[i];
+        if (ix->global)
+            continue;
+        snprintf(name, sizeof(name), "ix_%lld_%lld", (long long)t->phys, (long long)ix->id);
+        if (s_sum_partition(s, name, key, bytes) != 0)
+            return ddb_err_set(err, DDB_ERR_INTERNAL, "Internal server error");
     }
     return 0;
 }
@@ -914,11 +1017,7 @@ static int s_gsi_delete(rd_req_t *req, rd_table_t *t, const char *name)
                            name ? name : "");
     if (s_drop_one(req->store, t, ix, req->err) != 0)
         return -1;
-    s_index_free(ix);
-    size_t at = (size_t)(ix - t->ix->list);
-    memmove(ix, ix + 1, (t->ix->count - at - 1) * sizeof(*ix));
-    t->ix->count--;
-    s_prune_defs(t);
+    ix->deleting = true;   /* the answer shows it DELETING; rd_index_settle removes it */
     return 0;
 }
 
@@ -998,8 +1097,22 @@ int rd_index_update_table(rd_req_t *req)
 
 void rd_index_settle(rd_table_t *t)
 {
-    for (size_t i = 0; i < s_count(t); i++)
-        t->ix->list[i].backfilling = false;
+    size_t kept = 0, n = s_count(t);
+    bool deleted = false;
+    for (size_t i = 0; i < n; i++) {
+        rd_index_t *ix = &t->ix->list[i];
+        ix->backfilling = false;
+        if (ix->deleting) {
+            s_index_free(ix);
+            deleted = true;
+            continue;
+        }
+        t->ix->list[kept++] = *ix;
+    }
+    if (n)
+        t->ix->count = kept;
+    if (deleted)
+        s_prune_defs(t);
 }
 
 /* ---- page reads ---- */

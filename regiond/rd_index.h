@@ -53,6 +53,8 @@ typedef struct rd_index {
     int64_t rcu, wcu;                 /* GSI ProvisionedThroughput (0 on demand) */
     double created;                   /* when created (GSI added by UpdateTable shows CREATING once) */
     bool backfilling;                 /* answer of the UpdateTable that created it */
+    bool deleting;                    /* dropped by this UpdateTable: its answer shows
+                                         DELETING, rd_index_settle removes it */
     sqlite3_stmt *put, *del;          /* entry insert; delete by base key */
     sqlite3_stmt *reads[RD_READ_VARIANTS];   /* page reads, prepared on demand */
 } rd_index_t;
@@ -75,7 +77,8 @@ int rd_index_parse_create(rd_req_t *req, rd_table_t *t);
  * Delete drops, Update changes throughput), applied to req->table. 0 or -1. */
 int rd_index_update_table(rd_req_t *req);
 
-/* Ends the CREATING/Backfilling state the UpdateTable answer showed. */
+/* Ends the CREATING/Backfilling state the UpdateTable answer showed and removes
+ * the indexes it showed DELETING (their storage is dropped already). */
 void rd_index_settle(rd_table_t *t);
 
 /* Catalog JSON: adds "Indexes" to def / reads it back. */
@@ -98,8 +101,32 @@ int rd_index_create_storage(rd_store_t *s, rd_table_t *t, ddb_err_t *err);
 /* Drops them (DeleteTable). */
 int rd_index_drop_storage(rd_store_t *s, rd_table_t *t, ddb_err_t *err);
 /* Keeps every index in step with one item write (old entry out, new entry in),
- * refusing an index key of the wrong type or empty. 0 or -1. */
+ * refusing an index key of the wrong type, empty, or over the key size limits
+ * (partition key 2048 bytes, sort key 1024). 0 or -1. */
 int rd_index_write(rd_store_t *s, rd_table_t *t, const rd_write_t *w, ddb_arena_t *a, ddb_err_t *err);
+
+/* What one item write does to one index, for its write capacity: the entry taken
+ * out and the entry put in (a move between index keys is both), or one entry
+ * rewritten in place when the index key stays and a projected attribute changes.
+ * Nothing when the item is in the index neither before nor after (sparse) or its
+ * entry is unchanged. */
+typedef struct rd_index_change {
+    int64_t old_size;   /* size of the entry removed or rewritten; -1: none */
+    int64_t new_size;   /* size of the entry put; -1: none */
+    bool in_place;      /* one entry rewritten: one write of the larger size */
+} rd_index_change_t;
+
+/* Fills changes[i] for t->ix->list[i] (every index of t) for an item going from
+ * old_item to new_item (either NULL: absent). Temporary values go to a. */
+void rd_index_changes(const rd_table_t *t, const ddb_value_t *old_item, const ddb_value_t *new_item, ddb_arena_t *a,
+                      rd_index_change_t *changes);
+
+/* True when t has a local secondary index (its writes report ItemCollectionMetrics). */
+bool rd_index_has_lsi(const rd_table_t *t);
+/* The size of the item collection of key's partition key: its items plus their
+ * entries in every LSI, in bytes. 0 or -1 (err). */
+int rd_index_collection_size(rd_store_t *s, const rd_table_t *t, const rd_key_bytes_t *key, int64_t *bytes,
+                             ddb_err_t *err);
 
 /* The page-read statement of t (ix NULL) or of index ix for a variant (RD_READ_*
  * bits), prepared on first use and cached. Parameters: ?1 partition key, ?2 lower

@@ -11,10 +11,11 @@
 #include "ddb_expr.h"
 #include "ddb_key.h"
 #include "rd_cond.h"
+#include "rd_index.h"
 #include "rd_json.h"
 
-#define HASH_KEY_MAX_BYTES 2048
-#define RANGE_KEY_MAX_BYTES 1024
+#define HASH_KEY_MAX_BYTES RD_ITEM_HASH_KEY_MAX_BYTES
+#define RANGE_KEY_MAX_BYTES RD_ITEM_RANGE_KEY_MAX_BYTES
 
 static const char s_invalid[] = "One or more parameter values were invalid: ";
 
@@ -71,6 +72,7 @@ int rd_item_read_opts(rd_req_t *req, unsigned members, const char *map_field, rd
     opts->capacity = (rd_capacity_mode_t)idx;
     if ((members & RD_ITEM_HAS_COLLECTION) && s_enum(req, &ricm, ricm_values, &idx, &v) != 0)
         return -1;
+    opts->collection_size = (members & RD_ITEM_HAS_COLLECTION) && idx == 1;
     if (members & RD_ITEM_HAS_RETURN_VALUES) {
         if (s_enum(req, &rv, rv_values, &idx, &v) != 0)
             return -1;
@@ -250,6 +252,17 @@ rd_req_t rd_item_subreq(const rd_req_t *req, const cJSON *body)
 
 /* ---- stored items ---- */
 
+/* The stored text parsed into the request's arena; NULL when it does not parse. */
+static ddb_value_t *s_parse_stored(rd_req_t *req, const rd_item_text_t *text)
+{
+    cJSON *parsed = cJSON_ParseWithLength(text->json, text->len);
+    ddb_err_t ignored = DDB_ERR_INIT;
+    ddb_value_t *value = parsed ? ddb_item_from_json(parsed, req->arena, &ignored) : NULL;
+    cJSON_Delete(parsed);
+    ddb_err_clear(&ignored);
+    return value;
+}
+
 int rd_item_load(rd_req_t *req, const rd_item_key_t *key, rd_item_text_t *text, ddb_value_t **value)
 {
     if (value)
@@ -258,12 +271,7 @@ int rd_item_load(rd_req_t *req, const rd_item_key_t *key, rd_item_text_t *text, 
         return -1;
     if (!text->json || !value)
         return 0;
-    cJSON *parsed = cJSON_ParseWithLength(text->json, text->len);
-    ddb_err_t ignored = DDB_ERR_INIT;
-    *value = parsed ? ddb_item_from_json(parsed, req->arena, &ignored) : NULL;
-    cJSON_Delete(parsed);
-    ddb_err_clear(&ignored);
-    if (!*value)
+    if (!(*value = s_parse_stored(req, text)))
         return ddb_err_set(req->err, DDB_ERR_INTERNAL, "Internal server error");
     return 0;
 }
@@ -328,23 +336,142 @@ void rd_item_capacity_json(ddb_buf_t *out, const char *table_name, double units,
     ddb_buf_putc(out, '}');
 }
 
+void rd_item_units_add(rd_req_t *req, rd_item_units_t *u, const rd_item_text_t *old_text, const ddb_value_t *old,
+                       const ddb_value_t *new_item, double scale)
+{
+    const rd_table_t *t = req->table;
+    int64_t old_size = old_text->json ? old_text->size : 0;
+    u->table += scale * rd_item_write_units(old_size, new_item ? (int64_t)ddb_item_size(new_item) : 0);
+    size_t n = t->ix ? t->ix->count : 0;
+    if (n == 0)
+        return;
+    if (!old && old_text->json)
+        old = s_parse_stored(req, old_text);
+    if (!u->index)
+        u->index = ddb_arena_calloc(req->arena, n, sizeof(*u->index));
+    rd_index_change_t *changes = ddb_arena_calloc(req->arena, n, sizeof(*changes));
+    rd_index_changes(t, old, new_item, req->arena, changes);
+    for (size_t i = 0; i < n; i++) {
+        const rd_index_change_t *c = &changes[i];
+        if (c->in_place)
+            u->index[i] += scale * rd_item_write_units(c->old_size, c->new_size);
+        else {
+            if (c->old_size >= 0)
+                u->index[i] += scale * rd_item_write_units(c->old_size, 0);
+            if (c->new_size >= 0)
+                u->index[i] += scale * rd_item_write_units(0, c->new_size);
+        }
+    }
+}
+
+/* ,"LocalSecondaryIndexes":{"name":{"CapacityUnits":1.0},...} for the indexes of
+ * one kind that consumed units; nothing when none did. */
+static void s_index_units_json(ddb_buf_t *out, const rd_table_t *t, const rd_item_units_t *u, bool global)
+{
+    bool any = false;
+    for (size_t i = 0; u->index && i < t->ix->count; i++) {
+        const rd_index_t *ix = &t->ix->list[i];
+        if (ix->global != global || u->index[i] <= 0)
+            continue;
+        ddb_buf_puts(out, any ? "," : global ? ",\"GlobalSecondaryIndexes\":{" : ",\"LocalSecondaryIndexes\":{");
+        any = true;
+        ddb_buf_json_str(out, ix->name, strlen(ix->name));
+        ddb_buf_puts(out, ":{");
+        s_units(out, u->index[i]);
+        ddb_buf_putc(out, '}');
+    }
+    if (any)
+        ddb_buf_putc(out, '}');
+}
+
+void rd_item_write_capacity_json(ddb_buf_t *out, const rd_table_t *t, const rd_item_units_t *u,
+                                 rd_capacity_mode_t capacity)
+{
+    double total = u->table;
+    for (size_t i = 0; u->index && i < t->ix->count; i++)
+        total += u->index[i];
+    ddb_buf_puts(out, "{\"TableName\":");
+    ddb_buf_json_str(out, t->name, strlen(t->name));
+    ddb_buf_putc(out, ',');
+    s_units(out, total);
+    if (capacity == RD_RCC_INDEXES) {
+        ddb_buf_puts(out, ",\"Table\":{");
+        s_units(out, u->table);
+        ddb_buf_putc(out, '}');
+        s_index_units_json(out, t, u, false);
+        s_index_units_json(out, t, u, true);
+    }
+    ddb_buf_putc(out, '}');
+}
+
+/* ---- item collections ---- */
+
+int rd_item_collection_json(rd_req_t *req, const rd_item_key_t *key, ddb_buf_t *out)
+{
+    const rd_table_t *t = req->table;
+    int64_t bytes;
+    if (rd_index_collection_size(req->store, t, &key->bytes, &bytes, req->err) != 0)
+        return -1;
+    /* The service gives a coarse estimate in whole GB: [0.0, 1.0] under 1 GB. */
+    double lower = (double)(bytes / (1024LL * 1024 * 1024));
+    ddb_buf_puts(out, "{\"ItemCollectionKey\":{");
+    ddb_buf_json_str(out, t->hash_key.name, strlen(t->hash_key.name));
+    ddb_buf_putc(out, ':');
+    ddb_value_to_json(ddb_item_get(key->map, t->hash_key.name, strlen(t->hash_key.name)), out);
+    ddb_buf_printf(out, "},\"SizeEstimateRangeGB\":[%.1f,%.1f]}", lower, lower + 1.0);
+    return 0;
+}
+
+/* ---- answers ---- */
+
+/* Appends "<member>":<attrs> when there is something to return; true if it did. */
+static bool s_attrs_json(ddb_buf_t *out, const char *member, const rd_item_attrs_t *attrs)
+{
+    if (attrs->value && !(attrs->omit_empty && attrs->value->u.map.count == 0)) {
+        ddb_buf_printf(out, "\"%s\":", member);
+        ddb_item_to_json(attrs->value, out);
+        return true;
+    }
+    if (!attrs->value && attrs->text && attrs->text->json) {
+        ddb_buf_printf(out, "\"%s\":", member);
+        ddb_buf_append(out, attrs->text->json, attrs->text->len);
+        return true;
+    }
+    return false;
+}
+
 void rd_item_answer(rd_req_t *req, const char *member, const rd_item_attrs_t *attrs, rd_capacity_mode_t capacity,
                     double units)
 {
-    bool comma = false;
     ddb_buf_putc(req->out, '{');
-    if (attrs->value && !(attrs->omit_empty && attrs->value->u.map.count == 0)) {
-        ddb_buf_printf(req->out, "\"%s\":", member);
-        ddb_item_to_json(attrs->value, req->out);
-        comma = true;
-    } else if (!attrs->value && attrs->text && attrs->text->json) {
-        ddb_buf_printf(req->out, "\"%s\":", member);
-        ddb_buf_append(req->out, attrs->text->json, attrs->text->len);
-        comma = true;
-    }
+    bool comma = s_attrs_json(req->out, member, attrs);
     if (capacity != RD_RCC_NONE) {
         ddb_buf_puts(req->out, comma ? ",\"ConsumedCapacity\":" : "\"ConsumedCapacity\":");
         rd_item_capacity_json(req->out, req->table->name, units, capacity);
     }
     ddb_buf_putc(req->out, '}');
+}
+
+int rd_item_write_answer(rd_req_t *req, const rd_item_attrs_t *attrs, const rd_item_opts_t *opts,
+                         const rd_item_units_t *units, const rd_item_key_t *key)
+{
+    ddb_buf_t collection = DDB_BUF_INIT;   /* measured first: a failure answers nothing */
+    if (opts->collection_size && rd_index_has_lsi(req->table) && rd_item_collection_json(req, key, &collection) != 0) {
+        ddb_buf_free(&collection);
+        return -1;
+    }
+    ddb_buf_putc(req->out, '{');
+    bool comma = s_attrs_json(req->out, "Attributes", attrs);
+    if (opts->capacity != RD_RCC_NONE) {
+        ddb_buf_puts(req->out, comma ? ",\"ConsumedCapacity\":" : "\"ConsumedCapacity\":");
+        rd_item_write_capacity_json(req->out, req->table, units, opts->capacity);
+        comma = true;
+    }
+    if (collection.len) {
+        ddb_buf_puts(req->out, comma ? ",\"ItemCollectionMetrics\":" : "\"ItemCollectionMetrics\":");
+        ddb_buf_append(req->out, collection.data, collection.len);
+    }
+    ddb_buf_putc(req->out, '}');
+    ddb_buf_free(&collection);
+    return 0;
 }

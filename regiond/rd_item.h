@@ -11,6 +11,10 @@
 #include "ddb_value.h"
 #include "rd_dispatch.h"
 
+/* The service's key size limits, for table keys and index keys alike. */
+#define RD_ITEM_HASH_KEY_MAX_BYTES 2048
+#define RD_ITEM_RANGE_KEY_MAX_BYTES 1024
+
 typedef enum rd_return_values {
     RD_RV_NONE = 0,
     RD_RV_ALL_OLD,
@@ -37,6 +41,7 @@ typedef struct rd_item_opts {
     rd_return_values_t return_values;   /* ReturnValues as given (checked per op later) */
     rd_capacity_mode_t capacity;        /* ReturnConsumedCapacity */
     bool old_on_failure;                /* ReturnValuesOnConditionCheckFailure ALL_OLD */
+    bool collection_size;               /* ReturnItemCollectionMetrics SIZE */
 } rd_item_opts_t;
 
 /* Validates the operation's enum members and that map_field ("Item" or "Key"; NULL
@@ -101,6 +106,35 @@ double rd_item_read_units(int64_t size, bool consistent);
  * under INDEXES, "Table":{"CapacityUnits":..}. */
 void rd_item_capacity_json(ddb_buf_t *out, const char *table_name, double units, rd_capacity_mode_t capacity);
 
+/* The write capacity one request consumed on one table: the table's own units and
+ * each secondary index's. Zero-initialise; rd_item_units_add fills it. */
+typedef struct rd_item_units {
+    double table;     /* the table's units */
+    double *index;    /* each index's, in the table's index order (arena); NULL: none yet */
+} rd_item_units_t;
+
+/* Adds one item write on req->table, from old (its stored text old_text, its value
+ * old when the caller parsed it, else parsed here when the table has indexes) to
+ * new_item (NULL: a delete), each unit multiplied by scale (2 in a transaction):
+ * the table's units from the larger item, and per index one write of the entry
+ * put or removed, two when the item moves between index keys, one when projected
+ * attributes change in place, none when the index holds the item neither before
+ * nor after or its entry does not change, each in 1 KB units of the entry. */
+void rd_item_units_add(rd_req_t *req, rd_item_units_t *u, const rd_item_text_t *old_text, const ddb_value_t *old,
+                       const ddb_value_t *new_item, double scale);
+
+/* Appends one write's ConsumedCapacity object for table t: CapacityUnits the total
+ * of table and indexes, and under INDEXES "Table" and the LocalSecondaryIndexes /
+ * GlobalSecondaryIndexes maps of the indexes the writes touched. */
+void rd_item_write_capacity_json(ddb_buf_t *out, const rd_table_t *t, const rd_item_units_t *u,
+                                 rd_capacity_mode_t capacity);
+
+/* Appends key's ItemCollectionMetrics: {"ItemCollectionKey":{<partition key>},
+ * "SizeEstimateRangeGB":[lower,upper]}, the range in whole GB around the size of
+ * the item collection (items and LSI entries of the partition key). Only for a
+ * table with an LSI (rd_index_has_lsi). 0 or -1. */
+int rd_item_collection_json(rd_req_t *req, const rd_item_key_t *key, ddb_buf_t *out);
+
 /* What an answer returns under "Item" or "Attributes": a value, or the stored text
  * as it is (no re-serialisation); neither: the member is left out. */
 typedef struct rd_item_attrs {
@@ -113,5 +147,10 @@ typedef struct rd_item_attrs {
  * ConsumedCapacity only when asked for. */
 void rd_item_answer(rd_req_t *req, const char *member, const rd_item_attrs_t *attrs, rd_capacity_mode_t capacity,
                     double units);
+/* Appends a single-item write's answer: {"Attributes":<attrs>}, ConsumedCapacity
+ * (write units with the indexes') and, when asked for on a table with an LSI,
+ * the ItemCollectionMetrics of key's collection. 0 or -1. */
+int rd_item_write_answer(rd_req_t *req, const rd_item_attrs_t *attrs, const rd_item_opts_t *opts,
+                         const rd_item_units_t *units, const rd_item_key_t *key);
 
 #endif

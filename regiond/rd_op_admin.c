@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rd_link.h"
 #include "rd_repl.h"
 
 int rd_op_admin_status(rd_req_t *req)
@@ -50,7 +51,23 @@ int rd_op_admin_status(rd_req_t *req)
                        (unsigned long long)st->published, (unsigned long long)st->applied,
                        (unsigned long long)st->conflicts, (unsigned long long)st->catchups,
                        (unsigned long long)st->dropped);
+        ddb_buf_puts(out, ",\"links\":");   /* lag per link into this region */
+        rd_repl_links_json((rd_repl_t *)r, out);
     }
+    ddb_buf_puts(out, ",\"link_faults\":");
+    rd_link_to_json(out);
     ddb_buf_putc(out, '}');
+    return 0;
+}
+
+int rd_op_admin_set_link_faults(rd_req_t *req)
+{
+    char *text = cJSON_PrintUnformatted(req->body);
+    char msg[200];
+    int rc = text ? rd_link_set(req->region, text, strlen(text), msg, sizeof(msg)) : -1;
+    cJSON_free(text);
+    if (rc != 0)
+        return ddb_err_set(req->err, DDB_ERR_VALIDATION, "%s", text ? msg : "out of memory");
+    ddb_buf_puts(req->out, "{}");
     return 0;
 }

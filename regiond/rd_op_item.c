@@ -55,10 +55,11 @@ int rd_op_put_item(rd_req_t *req)
         rd_cond_check(req, cond, old, &old_text, opts.old_on_failure) != 0 ||
         rd_item_store(req, &key, item, &old_text, SIZE_EXCEEDED) != 0)
         return -1;
-    double units = rd_item_write_units(old_text.json ? old_text.size : 0, (int64_t)ddb_item_size(item));
+    rd_item_units_t units = { 0, NULL };
+    if (opts.capacity != RD_RCC_NONE)
+        rd_item_units_add(req, &units, &old_text, old, item, 1);
     rd_item_attrs_t attrs = { NULL, opts.return_values == RD_RV_ALL_OLD ? &old_text : NULL, false };
-    rd_item_answer(req, "Attributes", &attrs, opts.capacity, units);
-    return 0;
+    return rd_item_write_answer(req, &attrs, &opts, &units, &key);
 }
 
 /* ---- DeleteItem ---- */
@@ -78,10 +79,11 @@ int rd_op_delete_item(rd_req_t *req)
         rd_cond_check(req, cond, old, &old_text, opts.old_on_failure) != 0 ||
         rd_item_store(req, &key, NULL, &old_text, SIZE_EXCEEDED) != 0)
         return -1;
-    double units = rd_item_write_units(old_text.json ? old_text.size : 0, 0);
+    rd_item_units_t units = { 0, NULL };
+    if (opts.capacity != RD_RCC_NONE)
+        rd_item_units_add(req, &units, &old_text, old, NULL, 1);
     rd_item_attrs_t attrs = { NULL, opts.return_values == RD_RV_ALL_OLD ? &old_text : NULL, false };
-    rd_item_answer(req, "Attributes", &attrs, opts.capacity, units);
-    return 0;
+    return rd_item_write_answer(req, &attrs, &opts, &units, &key);
 }
 
 /* ---- GetItem ---- */

@@ -60,6 +60,8 @@ int rd_op_update_time_to_live(rd_req_t *req)
         return ddb_err_set(req->err, DDB_ERR_VALIDATION,
                            "TimeToLive is active on a different AttributeName: current AttributeName is %s",
                            t->ttl_attr);
+    if (rd_replica_check_settings(req, t) != 0)   /* a global table taking over newer settings */
+        return -1;
     char *copy = strdup(attr);
     if (!copy)
         abort();

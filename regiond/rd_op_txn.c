@@ -13,6 +13,7 @@
 
 #include "ddb_hlc.h"
 #include "rd_cond.h"
+#include "rd_index.h"
 #include "rd_item.h"
 #include "rd_json.h"
 #include "rd_op_update.h"
@@ -37,6 +38,7 @@ typedef struct s_action {
     rd_item_projection_t projection;  /* Get only */
     rd_item_key_t key;
     rd_item_text_t old_text;          /* the item before the transaction */
+    ddb_value_t *old;                 /* and its value, when parsed (NULL: absent or not parsed) */
     ddb_value_t *new_item;            /* what Put/Update write */
     const char *code;                 /* cancellation reason code; NULL: None */
     const char *message;              /* and its message */
@@ -278,6 +280,7 @@ static int s_prepare(s_action_t *a)
     bool need_value = a->cond || a->kind == S_UPDATE;
     if (rd_item_load(sub, &a->key, &a->old_text, need_value ? &old : NULL) != 0)
         return -1;
+    a->old = old;
     if (a->cond && !ddb_expr_eval(a->cond, old)) {
         a->code = "ConditionalCheckFailed";
         a->message = "The conditional request failed";
@@ -341,23 +344,80 @@ static void s_capacity(rd_req_t *req, s_action_t *actions, int n, rd_capacity_mo
             seen = actions[j].sub.table == actions[i].sub.table;
         if (seen)
             continue;
-        double units = 0;
+        rd_item_units_t units = { 0, NULL };   /* a ConditionCheck reads: table units only */
         for (int j = i; j < n; j++) {
             s_action_t *a = &actions[j];
             if (a->sub.table != actions[i].sub.table)
                 continue;
             int64_t old_size = a->old_text.json ? a->old_text.size : 0;
             if (!writes || a->kind == S_CONDITION_CHECK)
-                units += 2 * rd_item_read_units(old_size, true);
+                units.table += 2 * rd_item_read_units(old_size, true);
             else
-                units += 2 * rd_item_write_units(old_size, a->new_item ? (int64_t)ddb_item_size(a->new_item) : 0);
+                rd_item_units_add(&a->sub, &units, &a->old_text, a->old, a->new_item, 2);
         }
         if (comma)
             ddb_buf_putc(req->out, ',');
         comma = true;
-        rd_item_capacity_json(req->out, actions[i].sub.table->name, units, mode);
+        if (writes)
+            rd_item_write_capacity_json(req->out, actions[i].sub.table, &units, mode);
+        else
+            rd_item_capacity_json(req->out, actions[i].sub.table->name, units.table, mode);
     }
     ddb_buf_putc(req->out, ']');
+}
+
+/* True when action i writes an item collection an earlier write action wrote. */
+static bool s_collection_seen(const s_action_t *actions, int i)
+{
+    const rd_key_bytes_t *k = &actions[i].key.bytes;
+    for (int j = 0; j < i; j++)
+        if (actions[j].kind != S_CONDITION_CHECK && actions[j].sub.table == actions[i].sub.table &&
+            actions[j].key.bytes.pk_len == k->pk_len && memcmp(actions[j].key.bytes.pk, k->pk, k->pk_len) == 0)
+            return true;
+    return false;
+}
+
+/* ItemCollectionMetrics: per table with an LSI, in the order tables first appear,
+ * one entry per item collection a Put, Update or Delete wrote (unconfirmed, as in
+ * BatchWriteItem: one entry per collection); nothing without such a table. */
+static int s_collection_metrics(rd_req_t *req, s_action_t *actions, int n, bool comma)
+{
+    ddb_buf_t out = DDB_BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        const rd_table_t *t = actions[i].sub.table;
+        bool seen = !rd_index_has_lsi(t);
+        for (int j = 0; j < i && !seen; j++)
+            seen = actions[j].sub.table == t;
+        if (seen)
+            continue;
+        bool first = true;
+        for (int j = i; j < n; j++) {
+            s_action_t *a = &actions[j];
+            if (a->sub.table != t || a->kind == S_CONDITION_CHECK || s_collection_seen(actions, j))
+                continue;
+            if (first) {
+                ddb_buf_puts(&out, out.len ? "," : "\"ItemCollectionMetrics\":{");
+                ddb_buf_json_str(&out, t->name, strlen(t->name));
+                ddb_buf_puts(&out, ":[");
+            } else {
+                ddb_buf_putc(&out, ',');
+            }
+            first = false;
+            if (rd_item_collection_json(&a->sub, &a->key, &out) != 0) {
+                ddb_buf_free(&out);
+                return -1;
+            }
+        }
+        if (!first)
+            ddb_buf_putc(&out, ']');
+    }
+    if (out.len) {
+        ddb_buf_puts(req->out, comma ? "," : "");
+        ddb_buf_append(req->out, out.data, out.len);
+        ddb_buf_putc(req->out, '}');
+    }
+    ddb_buf_free(&out);
+    return 0;
 }
 
 int rd_op_transact_write_items(rd_req_t *req)
@@ -398,6 +458,8 @@ int rd_op_transact_write_items(rd_req_t *req)
     ddb_buf_putc(req->out, '{');
     if (opts.capacity != RD_RCC_NONE)
         s_capacity(req, actions, n, opts.capacity, true);
+    if (opts.collection_size && s_collection_metrics(req, actions, n, opts.capacity != RD_RCC_NONE) != 0)
+        return -1;
     ddb_buf_putc(req->out, '}');
     return token ? s_token_store(req, token, fingerprint) : 0;
 }

@@ -236,8 +236,9 @@ int rd_op_update_item(rd_req_t *req)
         rd_update_apply(req, update, &key, old, &new_item) != 0 ||
         rd_item_store(req, &key, new_item, &old_text, RD_UPDATE_SIZE_EXCEEDED) != 0)
         return -1;
-    double units = rd_item_write_units(old_text.json ? old_text.size : 0, (int64_t)ddb_item_size(new_item));
+    rd_item_units_t units = { 0, NULL };
+    if (opts.capacity != RD_RCC_NONE)
+        rd_item_units_add(req, &units, &old_text, old, new_item, 1);
     rd_item_attrs_t attrs = { s_returned(req, &opts, update, old, new_item), NULL, true };
-    rd_item_answer(req, "Attributes", &attrs, opts.capacity, units);
-    return 0;
+    return rd_item_write_answer(req, &attrs, &opts, &units, &key);
 }

@@ -21,6 +21,7 @@
 #include "proto.h"
 #include "rd_dispatch.h"
 #include "rd_item.h"
+#include "rd_link.h"
 #include "rd_replica.h"
 #include "rd_stream.h"
 
@@ -63,6 +64,7 @@ typedef struct rd_peer {
     char region[RD_REPL_REGION_MAX];
     void *dealer;          /* connected to ipc://RUN_DIR/REGION.peer */
     bool subscribed;       /* the SUB socket is connected to its feed */
+    rd_link_lag_t lag;     /* replication lag of the link peer -> this region */
 } rd_peer_t;
 
 struct rd_repl {
@@ -85,6 +87,10 @@ struct rd_repl {
     rd_repl_stats_t stats;
     sqlite3_stmt *st_is_global;    /* cached: every local write asks */
     sqlite3_stmt *st_ver_put;      /* cached: every write of a global table */
+    int64_t incarnation;           /* this store's log identity: kept in repl_meta, so
+                                      new for every start of an in-memory regiond */
+    struct { char region[RD_REPL_REGION_MAX]; int64_t inc; } seen[64];   /* peers' heartbeats */
+    int n_seen;
 };
 
 /* ---- SQLite: replica sets, item versions, applied positions ---- */
@@ -120,7 +126,10 @@ int rd_repl_schema(rd_store_t *s)
                              " PRIMARY KEY (phys, pk, sk)) WITHOUT ROWID") ||
                    s_exec(s, "CREATE TABLE IF NOT EXISTS repl_applied (account TEXT NOT NULL, name TEXT NOT NULL,"
                              " origin TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (account, name, origin))"
-                             " WITHOUT ROWID")
+                             " WITHOUT ROWID") ||
+                   s_exec(s, "CREATE TABLE IF NOT EXISTS repl_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)") ||
+                   s_exec(s, "CREATE TABLE IF NOT EXISTS repl_settings (account TEXT NOT NULL, name TEXT NOT NULL,"
+                             " ver INTEGER NOT NULL, origin TEXT NOT NULL, PRIMARY KEY (account, name)) WITHOUT ROWID")
                ? -1
                : 0;
 }
@@ -133,7 +142,11 @@ static void s_set_to_json(const rd_rset_t *set, ddb_buf_t *out)
     for (int i = 0; i < set->n; i++) {
         ddb_buf_puts(out, i ? ",{\"r\":" : "{\"r\":");
         ddb_buf_json_str(out, set->m[i].region, strlen(set->m[i].region));
-        ddb_buf_printf(out, ",\"s\":\"%s\",\"i\":%lld}", set->m[i].status, (long long)set->m[i].inc);
+        ddb_buf_printf(out, ",\"s\":\"%s\",\"i\":%lld,\"p\":%lld", set->m[i].status, (long long)set->m[i].inc,
+                       (long long)set->m[i].pinc);
+        if (set->m[i].overrides[0])
+            ddb_buf_printf(out, ",\"o\":%s", set->m[i].overrides);
+        ddb_buf_putc(out, '}');
     }
     ddb_buf_puts(out, "],\"removed\":[");
     for (int i = 0; i < set->n_removed; i++) {
@@ -166,6 +179,14 @@ static int s_set_from_json(const char *text, size_t len, rd_rset_t *set)
         snprintf(set->m[set->n].status, sizeof(set->m[0].status), "%s", st->valuestring);
         const cJSON *inc = cJSON_GetObjectItemCaseSensitive(e, "i");
         set->m[set->n].inc = cJSON_IsNumber(inc) ? (int64_t)inc->valuedouble : 0;
+        const cJSON *pinc = cJSON_GetObjectItemCaseSensitive(e, "p");
+        set->m[set->n].pinc = cJSON_IsNumber(pinc) ? (int64_t)pinc->valuedouble : 0;
+        char *overrides = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(e, "o"))
+                              ? cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(e, "o"))
+                              : NULL;
+        snprintf(set->m[set->n].overrides, sizeof(set->m[0].overrides), "%s",
+                 overrides && strlen(overrides) < sizeof(set->m[0].overrides) ? overrides : "");
+        free(overrides);
         set->n++;
     }
     cJSON_ArrayForEach(e, removed) {
@@ -219,12 +240,13 @@ int rd_repl_forget_table(rd_store_t *s, const rd_table_t *t)
 {
     const char *sqls[] = { "DELETE FROM repl_sets WHERE account = ?1 AND name = ?2",
                            "DELETE FROM repl_applied WHERE account = ?1 AND name = ?2",
+                           "DELETE FROM repl_settings WHERE account = ?1 AND name = ?2",
                            "DELETE FROM repl_ver WHERE phys = ?3" };
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         sqlite3_stmt *st = s_prep(s, sqls[i]);
         if (!st)
             return -1;
-        if (i < 2) {
+        if (i < 3) {
             sqlite3_bind_text(st, 1, t->account, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
         } else {
@@ -438,12 +460,26 @@ static void *s_socket(rd_repl_t *r, int type)
     return sock;
 }
 
-/* Whether a message on the link origin -> this region passes. Today: the test
- * switch that drops feed messages; chaos link faults belong here. */
-static bool s_link_pass(rd_repl_t *r, const char *origin, bool is_feed)
+/* Whether a message on the link origin -> this region passes now: the chaos link
+ * faults (rd_link: partition, drop, delay; a delayed message is copied into the
+ * hold queue and comes back through s_release_held), then the --test-drop-feed
+ * switch. droppable: its loss is repaired (feed records, heartbeats). */
+static bool s_link_pass(rd_repl_t *r, const char *origin, int type, bool feed, const zmq_msg_t *msg)
 {
-    (void)origin;
-    if (!is_feed || s_config.drop_feed <= 0)
+    bool droppable = type == PROTO_MSG_REPL_RECORD || type == PROTO_MSG_HEARTBEAT;
+    uint64_t due = 0;
+    switch (rd_link_check(origin, droppable, ddb_wall_ms(), &due)) {
+    case RD_LINK_DROP:
+        r->stats.dropped++;
+        return false;
+    case RD_LINK_HOLD:
+        if (rd_link_hold(origin, feed, zmq_msg_data((zmq_msg_t *)msg), zmq_msg_size(msg), due) != 0)
+            r->stats.dropped++;
+        return false;
+    case RD_LINK_PASS:
+        break;
+    }
+    if (type != PROTO_MSG_REPL_RECORD || !feed || s_config.drop_feed <= 0)
         return true;
     r->rng = r->rng * 6364136223846793005ULL + 1442695040888963407ULL;
     double x = (double)(r->rng >> 11) / 9007199254740992.0;
@@ -521,10 +557,10 @@ void rd_repl_send_control(rd_repl_t *r, const char *to, int type, const char *ac
 }
 
 void rd_repl_send_table_update(rd_repl_t *r, const char *to, const char *account, const char *name, const char *op,
-                               const char *body)
+                               uint64_t ver, const char *body)
 {
     proto_peer_t m = { .type = PROTO_MSG_TABLE_UPDATE, .from = s_str(r->region), .account = s_str(account),
-                       .table = s_str(name), .keys = s_str(op), .body = s_str(body) };
+                       .table = s_str(name), .seq = ver, .keys = s_str(op), .body = s_str(body) };
     s_send_peer(r, to, &m);
 }
 
@@ -575,6 +611,29 @@ static int s_run_dir(const char *endpoint, const char *region, char *out, size_t
     return 0;
 }
 
+/* This store's incarnation: read from repl_meta, or made (time and chance) and kept
+ * there. A durable store keeps it across restarts; an in-memory one gets a new one
+ * each start, which tells the peers that its log (and its copies) started anew. */
+static int64_t s_incarnation(rd_store_t *s, uint64_t rng)
+{
+    int64_t inc = 0;
+    sqlite3_stmt *st = s_prep(s, "SELECT v FROM repl_meta WHERE k = 'incarnation'");
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        inc = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (inc > 0)
+        return inc;
+    inc = (int64_t)(ddb_wall_ms() * 1000 + rng % 1000);   /* < 2^53: exact in JSON */
+    st = s_prep(s, "INSERT OR REPLACE INTO repl_meta (k, v) VALUES ('incarnation', ?1)");
+    if (st) {
+        sqlite3_bind_int64(st, 1, inc);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            DDB_WARN("cannot keep the replication incarnation: %s", sqlite3_errmsg(rd_store_db(s)));
+    }
+    sqlite3_finalize(st);
+    return inc;
+}
+
 rd_repl_t *rd_repl_new(void *zctx, rd_store_t *store, const char *region, const char *listen_endpoint)
 {
     rd_repl_t *r = calloc(1, sizeof(*r));
@@ -590,6 +649,7 @@ rd_repl_t *rd_repl_new(void *zctx, rd_store_t *store, const char *region, const 
     snprintf(r->region, sizeof(r->region), "%s", region);
     r->arena = ddb_arena_new(64 * 1024);
     r->rng = ddb_wall_ms() ^ 0x9e3779b97f4a7c15ULL;
+    r->incarnation = s_incarnation(store, r->rng);
     msgpack_sbuffer_init(&r->sbuf);
     char ep[PATH_MAX + 32];
     r->pub = s_socket(r, ZMQ_PUB);
@@ -641,6 +701,7 @@ void rd_repl_destroy(rd_repl_t **p)
     ddb_arena_destroy(&r->arena);
     msgpack_sbuffer_destroy(&r->sbuf);
     free(r);
+    rd_link_reset();   /* messages still held by a delayed link */
     *p = NULL;
 }
 
@@ -651,6 +712,21 @@ int rd_repl_pollitems(rd_repl_t *r, zmq_pollitem_t *items)
     items[0] = (zmq_pollitem_t){ r->sub, 0, ZMQ_POLLIN, 0 };
     items[1] = (zmq_pollitem_t){ r->router, 0, ZMQ_POLLIN, 0 };
     return 2;
+}
+
+void rd_repl_links_json(rd_repl_t *r, ddb_buf_t *out)
+{
+    uint64_t now = ddb_wall_ms();
+    ddb_buf_putc(out, '[');
+    int n = 0;
+    for (int i = 0; i < r->n_peers; i++) {
+        if (!r->peers[i].subscribed)
+            continue;
+        if (n++)
+            ddb_buf_putc(out, ',');
+        rd_link_lag_to_json(&r->peers[i].lag, r->peers[i].region, now, 2 * (uint64_t)s_config.heartbeat_ms + 100, out);
+    }
+    ddb_buf_putc(out, ']');
 }
 
 const rd_repl_stats_t *rd_repl_stats(const rd_repl_t *r)
@@ -876,14 +952,72 @@ static int s_on_record(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_peer_t *
     if (s_apply_version(r, t, keys, image, m->hlc, c->from, set.owner) != 0)
         return -1;
     r->stats.applied++;
+    rd_peer_t *peer = s_peer(r, c->from);
+    if (peer)
+        rd_link_lag_applied(&peer->lag, DDB_HLC_MS(m->hlc), ddb_wall_ms());
     return s_applied_put(r->store, c->account, c->name, c->from, (int64_t)m->seq);
 }
 
-/* A heartbeat: {"t":[[account, name, last_seq], ...]} of origin c->from. */
+/* At the owner: region came back as another incarnation (an in-memory regiond that
+ * restarted): its copies and its log are gone. Every ACTIVE membership of it in a
+ * set this region owns becomes CREATING again with a new member incarnation (the
+ * other members reset their positions for it), so the control tick re-seeds it. */
+static void s_owner_status(rd_repl_t *r, rd_table_t *t, const rd_rset_t *set);
+
+static void s_on_new_incarnation(rd_repl_t *r, const char *region, int64_t inc)
+{
+    sqlite3_stmt *st = s_prep(r->store, "SELECT account, name FROM repl_sets");
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        const char *account = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        rd_rset_t set;
+        rd_table_t *t = rd_store_find(r->store, account, name);
+        if (!t || rd_rset_load(r->store, account, name, &set) != 1 || strcmp(set.owner, r->region) != 0)
+            continue;
+        rd_member_t *mem = rd_rset_member(&set, region);
+        if (!mem || mem->pinc == 0 || mem->pinc == inc || strcmp(mem->status, "ACTIVE") != 0)
+            continue;
+        DDB_INFO("%s restarted without its copy of %s: seeding it again", region, name);
+        snprintf(mem->status, sizeof(mem->status), "CREATING");
+        mem->inc = set.epoch + 1;
+        mem->pinc = 0;
+        set.epoch++;
+        s_applied_reset(r->store, account, name, region);
+        if (rd_rset_save(r->store, account, name, &set) == 0)
+            s_owner_status(r, t, &set);
+        r->kicked = true;
+    }
+    sqlite3_finalize(st);
+}
+
+/* Remembers region's incarnation; true when it differs from the one seen last
+ * (or none was seen since this process started). */
+static bool s_incarnation_changed(rd_repl_t *r, const char *region, int64_t inc)
+{
+    for (int i = 0; i < r->n_seen; i++)
+        if (strcmp(r->seen[i].region, region) == 0) {
+            bool changed = r->seen[i].inc != inc;
+            r->seen[i].inc = inc;
+            return changed;
+        }
+    if (r->n_seen < (int)(sizeof(r->seen) / sizeof(r->seen[0]))) {
+        snprintf(r->seen[r->n_seen].region, RD_REPL_REGION_MAX, "%s", region);
+        r->seen[r->n_seen++].inc = inc;
+    }
+    return true;
+}
+
+/* A heartbeat: seq = the origin's incarnation, body {"t":[[account, name, last_seq,
+ * settings_ver, settings_origin], ...]} of origin c->from. */
 static void s_on_heartbeat(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_peer_t *m)
 {
+    if (strcmp(c->from, r->region) == 0)
+        return;
+    if (m->seq && s_incarnation_changed(r, c->from, (int64_t)m->seq))
+        s_on_new_incarnation(r, c->from, (int64_t)m->seq);
     cJSON *j = cJSON_ParseWithLength(m->body.ptr, m->body.len);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "t"), *e;
+    uint64_t backlog = 0;
     cJSON_ArrayForEach(e, list) {
         const cJSON *acct = cJSON_GetArrayItem(e, 0), *name = cJSON_GetArrayItem(e, 1), *seq = cJSON_GetArrayItem(e, 2);
         if (!cJSON_IsString(acct) || !cJSON_IsString(name) || !cJSON_IsNumber(seq))
@@ -894,10 +1028,24 @@ static void s_on_heartbeat(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_peer
             !rd_rset_member(&set, c->from))
             continue;
         int64_t applied = s_applied_get(r->store, acct->valuestring, name->valuestring, c->from);
-        if ((int64_t)seq->valuedouble > applied)
+        if ((int64_t)seq->valuedouble > applied) {
+            backlog += (uint64_t)((int64_t)seq->valuedouble - applied);
             s_request_catchup(r, c->from, acct->valuestring, name->valuestring, applied);
+        }
+        const cJSON *sv = cJSON_GetArrayItem(e, 3), *svo = cJSON_GetArrayItem(e, 4);
+        if (cJSON_IsNumber(sv) && cJSON_IsString(svo)) {   /* settings: a newer version is asked for */
+            rd_settings_ver_t theirs = { .ver = (int64_t)sv->valuedouble };
+            snprintf(theirs.origin, sizeof(theirs.origin), "%s", svo->valuestring);
+            rd_replica_on_peer_version(r->store, c->from, acct->valuestring, name->valuestring, &theirs);
+        }
     }
     cJSON_Delete(j);
+    rd_peer_t *peer = s_peer(r, c->from);
+    if (peer) {   /* caught up with all the origin had when it sent the heartbeat */
+        peer->lag.backlog = backlog;
+        if (backlog == 0 && m->hlc)
+            rd_link_lag_caught_up(&peer->lag, DDB_HLC_MS(m->hlc), ddb_wall_ms());
+    }
 }
 
 /* The table's definition for a new replica: without tags (not propagated). */
@@ -935,7 +1083,8 @@ static int s_on_replica_create(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_
     rd_table_t *t = rd_store_find(r->store, c->account, c->name);
     int have = rd_rset_load(r->store, c->account, c->name, &local);
     if (t && have == 1 && local.seeded) {   /* our REPLICA_ACTIVE was lost */
-        rd_repl_send_control(r, set.owner, PROTO_MSG_REPLICA_ACTIVE, c->account, c->name, 0, NULL);
+        rd_repl_send_control(r, set.owner, PROTO_MSG_REPLICA_ACTIVE, c->account, c->name,
+                             (uint64_t)r->incarnation, NULL);
         rc = 0;
         goto out;
     }
@@ -956,6 +1105,7 @@ static int s_on_replica_create(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_
         set = local;
     if (rd_rset_save(r->store, c->account, c->name, &set) != 0)
         goto out;
+    rd_replica_apply_own_overrides(r->store, t, r->region);
     for (int i = 0; i < set.n; i++)
         s_subscribe(r, set.m[i].region);
     uint64_t now = ddb_wall_ms();
@@ -1089,7 +1239,8 @@ static int s_on_snapshot_end(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_pe
         return -1;
     }
     DDB_INFO("replica %s seeded from %s (%llu entries)", c->name, c->from, (unsigned long long)m->seq);
-    rd_repl_send_control(r, set.owner, PROTO_MSG_REPLICA_ACTIVE, c->account, c->name, 0, NULL);
+    rd_repl_send_control(r, set.owner, PROTO_MSG_REPLICA_ACTIVE, c->account, c->name, (uint64_t)r->incarnation,
+                         NULL);
     r->kicked = true;
     return 0;
 }
@@ -1151,6 +1302,7 @@ static int s_on_replica_set(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_pee
         s_subscribe(r, set.m[i].region);
     if (rd_rset_save(r->store, c->account, c->name, &set) != 0)
         return -1;
+    rd_replica_apply_own_overrides(r->store, t, r->region);
     if (strcmp(set.owner, r->region) == 0) {
         s_owner_status(r, t, &set);
         r->kicked = true;
@@ -1163,7 +1315,7 @@ static int s_on_replica_set(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_pee
     return 0;
 }
 
-static int s_on_replica_active(rd_repl_t *r, const rd_msg_ctx_t *c)
+static int s_on_replica_active(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_peer_t *m)
 {
     rd_table_t *t = rd_store_find(r->store, c->account, c->name);
     rd_rset_t set;
@@ -1173,6 +1325,7 @@ static int s_on_replica_active(rd_repl_t *r, const rd_msg_ctx_t *c)
     if (!mem || strcmp(mem->status, "ACTIVE") == 0)
         return 0;
     snprintf(mem->status, sizeof(mem->status), "ACTIVE");
+    mem->pinc = (int64_t)m->seq;
     set.epoch++;
     if (rd_rset_save(r->store, c->account, c->name, &set) != 0)
         return -1;
@@ -1190,6 +1343,7 @@ int rd_repl_owner_update(rd_repl_t *r, rd_table_t *t, rd_rset_t *set, const cJSO
         if (!cJSON_IsString(e) || rd_rset_member(set, e->valuestring) || set->n >= RD_REPL_MEMBERS_MAX)
             continue;
         rd_member_t *mem = &set->m[set->n++];
+        memset(mem, 0, sizeof(*mem));   /* the slot may hold a removed member */
         snprintf(mem->region, sizeof(mem->region), "%s", e->valuestring);
         snprintf(mem->status, sizeof(mem->status), "CREATING");
         mem->inc = set->epoch + 1;
@@ -1242,6 +1396,8 @@ static int s_on_replica_update(rd_repl_t *r, const rd_msg_ctx_t *c, const proto_
     cJSON *j = cJSON_ParseWithLength(m->body.ptr, m->body.len);
     int rc = rd_repl_owner_update(r, t, &set, cJSON_GetObjectItemCaseSensitive(j, "Create"),
                                   cJSON_GetObjectItemCaseSensitive(j, "Delete"), c->from);
+    if (rc == 0)   /* the replicas' own settings (ReplicaUpdates Create/Update) */
+        rc = rd_replica_save_overrides(r->store, c->account, c->name, cJSON_GetObjectItemCaseSensitive(j, "Overrides"));
     cJSON_Delete(j);
     return rc;
 }
@@ -1287,13 +1443,14 @@ static int s_handle(rd_repl_t *r, const proto_peer_t *m)
     case PROTO_MSG_REPLICA_UPDATE:
         return s_on_replica_update(r, &c, m);
     case PROTO_MSG_REPLICA_ACTIVE:
-        return s_on_replica_active(r, &c);
+        return s_on_replica_active(r, &c, m);
     case PROTO_MSG_TABLE_UPDATE: {
         char op[32];
         if (m->keys.len >= sizeof(op) || !rd_store_find(r->store, c.account, c.name))
             return 0;
         snprintf(op, sizeof(op), "%.*s", (int)m->keys.len, m->keys.ptr);
-        return rd_replica_apply_update(r->store, r->arena, r->region, c.account, c.name, op, m->body.ptr, m->body.len);
+        return rd_replica_on_table_update(r->store, r->arena, r->region, c.from, c.account, c.name, op, m->seq,
+                                          m->body.ptr, m->body.len);
     }
     default:
         return 0;
@@ -1321,6 +1478,37 @@ static int s_recv(void *sock, bool routed, zmq_msg_t *payload)
     }
 }
 
+/* Applies one encoded peer message in the drained burst's transaction (opened on
+ * first use: *in_txn). filter: pass it through the link filter first (not for a held
+ * message coming back). Returns -1 when the transaction could not be opened. */
+static int s_process(rd_repl_t *r, const void *data, size_t len, bool feed, const zmq_msg_t *msg, bool *in_txn)
+{
+    proto_peer_t m;
+    if (proto_peer_decode(data, len, &m) != 0) {
+        DDB_WARN("dropping a malformed peer message (%zu bytes)", len);
+        return 0;
+    }
+    char from[RD_REPL_REGION_MAX];
+    snprintf(from, sizeof(from), "%.*s", (int)m.from.len, m.from.ptr);
+    if (msg && !s_link_pass(r, from, (int)m.type, feed, msg))
+        return 0;
+    if (!msg && rd_link_partitioned(from))
+        return 0;   /* held back, then the link was cut */
+    if (!*in_txn) {
+        if (rd_store_begin(r->store) != 0)
+            return -1;
+        *in_txn = true;
+    }
+    if (rd_store_savepoint(r->store) == 0) {
+        if (s_handle(r, &m) == 0)
+            rd_store_release(r->store);
+        else
+            rd_store_rollback_to(r->store);
+    }
+    ddb_arena_reset(r->arena);
+    return 0;
+}
+
 void rd_repl_handle(rd_repl_t *r)
 {
     if (!r)
@@ -1339,33 +1527,21 @@ void rd_repl_handle(rd_repl_t *r)
         if (got == 0)
             break;
         n++;
-        proto_peer_t m;
-        if (proto_peer_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &m) != 0) {
-            DDB_WARN("dropping a malformed peer message (%zu bytes)", zmq_msg_size(&msg));
-            zmq_msg_close(&msg);
-            continue;
-        }
-        char from[RD_REPL_REGION_MAX];
-        snprintf(from, sizeof(from), "%.*s", (int)m.from.len, m.from.ptr);
-        if (!s_link_pass(r, from, feed && m.type == PROTO_MSG_REPL_RECORD)) {
-            zmq_msg_close(&msg);
-            continue;
-        }
-        if (!in_txn) {
-            if (rd_store_begin(r->store) != 0) {
-                zmq_msg_close(&msg);
-                break;
-            }
-            in_txn = true;
-        }
-        if (rd_store_savepoint(r->store) == 0) {
-            if (s_handle(r, &m) == 0)
-                rd_store_release(r->store);
-            else
-                rd_store_rollback_to(r->store);
-        }
-        ddb_arena_reset(r->arena);
+        int rc = s_process(r, zmq_msg_data(&msg), zmq_msg_size(&msg), feed, &msg, &in_txn);
         zmq_msg_close(&msg);
+        if (rc != 0)
+            break;
+    }
+    /* messages a delayed link held back, now due */
+    uint64_t now = ddb_wall_ms();
+    for (int n = 0; n < RD_REPL_DRAIN_MAX; n++) {
+        rd_link_msg_t *held = rd_link_next_due(now);
+        if (!held)
+            break;
+        int rc = s_process(r, held->data, held->len, held->feed, NULL, &in_txn);
+        free(held);
+        if (rc != 0)
+            break;
     }
     if (in_txn && rd_store_commit(r->store) != 0)
         DDB_ERROR("commit of replicated changes failed (catch-up repairs it)");
@@ -1437,12 +1613,17 @@ static void s_heartbeat(rd_repl_t *r)
         ddb_buf_json_str(&body, t->account, strlen(t->account));
         ddb_buf_putc(&body, ',');
         ddb_buf_json_str(&body, t->name, strlen(t->name));
-        ddb_buf_printf(&body, ",%lld]", (long long)p->last);
+        rd_settings_ver_t sv;
+        rd_replica_settings_version(r->store, t->account, t->name, &sv);
+        ddb_buf_printf(&body, ",%lld,%lld,", (long long)p->last, (long long)sv.ver);
+        ddb_buf_json_str(&body, sv.origin, strlen(sv.origin));
+        ddb_buf_putc(&body, ']');
     }
     sqlite3_finalize(st);
     ddb_buf_puts(&body, "]}");
-    if (n > 0) {
-        proto_peer_t m = { .type = PROTO_MSG_HEARTBEAT, .from = s_str(r->region), .body = { body.data, body.len } };
+    {   /* sent with no tables too: the incarnation tells the owners of a restart */
+        proto_peer_t m = { .type = PROTO_MSG_HEARTBEAT, .from = s_str(r->region), .seq = (uint64_t)r->incarnation,
+                           .hlc = ddb_wall_ms() << 16, .body = { body.data, body.len } };
         msgpack_sbuffer_clear(&r->sbuf);
         if (proto_peer_encode(&m, &r->sbuf) == 0)
             zmq_send(r->pub, r->sbuf.data, r->sbuf.size, ZMQ_DONTWAIT);
@@ -1561,6 +1742,7 @@ void rd_repl_tick(rd_repl_t *r)
         s_control(r);
         r->next_control_ms = now + RD_CONTROL_MS;
     }
+    rd_repl_handle(r);   /* held messages of delayed links that fell due */
 }
 
 int rd_repl_leave(rd_repl_t *r, rd_table_t *t)

@@ -38,6 +38,11 @@ typedef struct rd_member {
     char status[16];               /* CREATING, ACTIVE, DELETING */
     int64_t inc;                   /* incarnation: the epoch that added it (a region
                                       removed and added again starts a new log) */
+    int64_t pinc;                  /* the process incarnation that holds the seeded copy
+                                      (its REPLICA_ACTIVE), 0 unknown; a heartbeat with
+                                      another one means the copy and its log are gone */
+    char overrides[512];           /* ReplicaUpdates Create/Update settings of this
+                                      replica as a JSON object ("" none; rd_replica) */
 } rd_member_t;
 
 /* The replica set of a global table: owner-authored, versioned by epoch. */
@@ -91,9 +96,10 @@ void rd_rset_remove(rd_rset_t *set, const char *region);
 /* Sends a REPLICA_UPDATE (body JSON) from this region to region `to`. */
 void rd_repl_send_control(rd_repl_t *r, const char *to, int type, const char *account, const char *name,
                           uint64_t seq, const char *body);
-/* Sends TABLE_UPDATE (operation op with its JSON body) for a table to region `to`. */
+/* Sends TABLE_UPDATE (operation op with its JSON body, at settings version ver) for
+ * a table to region `to`. */
 void rd_repl_send_table_update(rd_repl_t *r, const char *to, const char *account, const char *name, const char *op,
-                               const char *body);
+                               uint64_t ver, const char *body);
 /* Sends set to every member and removed region (but this one). */
 void rd_repl_broadcast_set(rd_repl_t *r, const char *account, const char *name, const rd_rset_t *set);
 
@@ -119,5 +125,7 @@ typedef struct rd_repl_stats {
     uint64_t published, applied, conflicts, catchups, dropped;
 } rd_repl_stats_t;
 const rd_repl_stats_t *rd_repl_stats(const rd_repl_t *r);
+/* Appends a JSON array with the lag of every link into this region (rd_link_lag_to_json). */
+void rd_repl_links_json(rd_repl_t *r, ddb_buf_t *out);
 
 #endif

@@ -361,3 +361,127 @@ def test_projection_nested_paths(ddb, tbl):
                     message="Invalid ProjectionExpression: Two document paths overlap with each other; must remove "
                             "or rewrite one of these paths; path one: [m, b], path two: [m, b, c]"):
         ddb.get_item(TableName=tbl, Key=key("proj"), ProjectionExpression="m.b, m.b.c")
+
+
+# --- secondary indexes: write capacity and item collections -----------------------------
+
+@pytest.fixture(scope="module")
+def itbl(ddb):
+    """pk/sk; LSI by-n (n N) KEYS_ONLY; GSI by-g (g S) ALL; GSI by-h (h S) INCLUDE x."""
+    def idx(name, keys, projection):
+        return {"IndexName": name, "Projection": projection,
+                "KeySchema": [{"AttributeName": k, "KeyType": t} for k, t in zip(keys, ("HASH", "RANGE"))]}
+    return create_table(
+        ddb, range_key=("sk", "S"),
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": t}
+                              for n, t in (("pk", "S"), ("sk", "S"), ("n", "N"), ("g", "S"), ("h", "S"))],
+        LocalSecondaryIndexes=[idx("by-n", ("pk", "n"), {"ProjectionType": "KEYS_ONLY"})],
+        GlobalSecondaryIndexes=[idx("by-g", ("g",), {"ProjectionType": "ALL"}),
+                                idx("by-h", ("h",), {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x"]})])
+
+
+def ikey(pk, sk="s"):
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def capacity(tbl, table, lsi=None, gsi=None):
+    """The INDEXES ConsumedCapacity the service reports for a write."""
+    cc = {"TableName": tbl, "CapacityUnits": float(table + sum((lsi or {}).values()) + sum((gsi or {}).values())),
+          "Table": {"CapacityUnits": float(table)}}
+    if lsi:
+        cc["LocalSecondaryIndexes"] = {k: {"CapacityUnits": float(v)} for k, v in lsi.items()}
+    if gsi:
+        cc["GlobalSecondaryIndexes"] = {k: {"CapacityUnits": float(v)} for k, v in gsi.items()}
+    return cc
+
+
+def test_index_write_capacity(ddb, itbl):
+    """Each index write costs the entry's size in 1 KB units: a put or a removal one
+    write, a move between index keys two, a change of projected attributes one, and
+    nothing for an index that holds the item neither before nor after or whose entry
+    does not change (developer guide: provisioned throughput considerations for
+    GSIs and LSIs)."""
+    def update(expr, values=None, mode="INDEXES"):
+        kw = {"ExpressionAttributeValues": values} if values else {}
+        return ddb.update_item(TableName=itbl, Key=ikey("a"), UpdateExpression=expr, ReturnConsumedCapacity=mode,
+                               **kw)["ConsumedCapacity"]
+
+    item = dict(ikey("a"), n={"N": "1"}, g={"S": "g1"}, data={"S": "d" * 1400})   # ~1.4 KB
+    r = ddb.put_item(TableName=itbl, Item=item, ReturnConsumedCapacity="INDEXES")
+    # the KEYS_ONLY LSI entry is small, the ALL GSI entry is the whole item, by-h lacks h
+    assert r["ConsumedCapacity"] == capacity(itbl, 2, {"by-n": 1}, {"by-g": 2})
+    r = ddb.put_item(TableName=itbl, Item=item, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == {"TableName": itbl, "CapacityUnits": 2.0}   # no index entry changed
+    # a non-key attribute: rewritten in place where it is projected (by-g), not elsewhere
+    r = ddb.update_item(TableName=itbl, Key=ikey("a"), UpdateExpression="SET #d = :d",
+                        ExpressionAttributeNames={"#d": "data"}, ExpressionAttributeValues={":d": {"S": "e" * 1300}},
+                        ReturnConsumedCapacity="INDEXES")
+    assert r["ConsumedCapacity"] == capacity(itbl, 2, gsi={"by-g": 2})
+    # the GSI key changes: the old entry out, the new one in
+    assert update("SET g = :g", {":g": {"S": "g2"}}) == capacity(itbl, 2, gsi={"by-g": 4})
+    assert update("SET g = :g", {":g": {"S": "g3"}}, "TOTAL") == {"TableName": itbl, "CapacityUnits": 6.0}
+    # the item enters the sparse by-h (keys only: one small write), by-g changes in place
+    assert update("SET h = :h", {":h": {"S": "h1"}}) == capacity(itbl, 2, gsi={"by-g": 2, "by-h": 1})
+    # it leaves by-g: one removal of its (large) entry; by-h's entry is unchanged
+    assert update("REMOVE g") == capacity(itbl, 2, gsi={"by-g": 2})
+    # the LSI sort key changes: a move in by-n
+    assert update("SET n = :n", {":n": {"N": "2"}}) == capacity(itbl, 2, {"by-n": 2})
+    # an attribute by-h includes
+    assert update("SET x = :x", {":x": {"S": "xx"}}) == capacity(itbl, 2, gsi={"by-h": 1})
+    r = ddb.delete_item(TableName=itbl, Key=ikey("a"), ReturnConsumedCapacity="INDEXES")
+    assert r["ConsumedCapacity"] == capacity(itbl, 2, {"by-n": 1}, {"by-h": 1})
+    r = ddb.delete_item(TableName=itbl, Key=ikey("a"), ReturnConsumedCapacity="INDEXES")
+    assert r["ConsumedCapacity"] == capacity(itbl, 1)
+
+
+def test_index_write_capacity_in_batches_and_transactions(ddb, itbl, tbl):
+    small = lambda pk, **a: dict(ikey(pk), n={"N": "1"}, **a)   # noqa: E731
+    r = ddb.batch_write_item(RequestItems={
+        itbl: [{"PutRequest": {"Item": small("b1", g={"S": "g"})}}, {"PutRequest": {"Item": small("b2")}}],
+        tbl: [{"PutRequest": {"Item": {"pk": {"S": "b3"}}}}]}, ReturnConsumedCapacity="INDEXES")
+    by_table = {c["TableName"]: c for c in r["ConsumedCapacity"]}
+    assert by_table[itbl] == capacity(itbl, 2, {"by-n": 2}, {"by-g": 1})
+    assert by_table[tbl] == {"TableName": tbl, "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}}
+    r = ddb.batch_write_item(RequestItems={itbl: [{"DeleteRequest": {"Key": ikey("b1")}},
+                                                  {"DeleteRequest": {"Key": ikey("b2")}}]},
+                             ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == [{"TableName": itbl, "CapacityUnits": 5.0}]
+    # transactional writes cost twice, on the indexes too; a ConditionCheck reads the table
+    r = ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": itbl, "Item": small("t1", g={"S": "g"})}},
+        {"ConditionCheck": {"TableName": itbl, "Key": ikey("t2"), "ConditionExpression": "attribute_not_exists(pk)"}}],
+        ReturnConsumedCapacity="INDEXES")
+    assert r["ConsumedCapacity"] == [capacity(itbl, 4, {"by-n": 2}, {"by-g": 2})]
+
+
+def test_item_collection_metrics_with_lsi(ddb, itbl, tbl):
+    """Tables with an LSI report the written item's collection: its partition key and
+    the estimated size range in GB; tables without one report nothing."""
+    metrics = lambda pk: {"ItemCollectionKey": {"pk": {"S": pk}}, "SizeEstimateRangeGB": [0.0, 1.0]}  # noqa: E731
+    r = ddb.put_item(TableName=itbl, Item=dict(ikey("icm"), n={"N": "5"}), ReturnItemCollectionMetrics="SIZE")
+    assert r["ItemCollectionMetrics"] == metrics("icm")
+    r = ddb.update_item(TableName=itbl, Key=ikey("icm", "s2"), UpdateExpression="SET n = :n",
+                        ExpressionAttributeValues={":n": {"N": "6"}}, ReturnItemCollectionMetrics="SIZE",
+                        ReturnConsumedCapacity="TOTAL", ReturnValues="ALL_NEW")
+    assert r["ItemCollectionMetrics"] == metrics("icm") and r["Attributes"]["n"] == {"N": "6"}
+    assert "ConsumedCapacity" in r
+    r = ddb.delete_item(TableName=itbl, Key=ikey("icm", "s2"), ReturnItemCollectionMetrics="SIZE")
+    assert r["ItemCollectionMetrics"] == metrics("icm")
+    r = ddb.put_item(TableName=itbl, Item=ikey("icm"), ReturnItemCollectionMetrics="NONE")
+    assert "ItemCollectionMetrics" not in r
+    # batches and transactions: per table with an LSI, one entry per item collection
+    r = ddb.batch_write_item(RequestItems={
+        itbl: [{"PutRequest": {"Item": ikey("c1", "a")}}, {"PutRequest": {"Item": ikey("c1", "b")}},
+               {"DeleteRequest": {"Key": ikey("c2")}}],
+        tbl: [{"PutRequest": {"Item": {"pk": {"S": "c3"}}}}]}, ReturnItemCollectionMetrics="SIZE")
+    assert r["ItemCollectionMetrics"] == {itbl: [metrics("c1"), metrics("c2")]}
+    r = ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": itbl, "Item": ikey("c4")}},
+        {"Update": {"TableName": itbl, "Key": ikey("c5"), "UpdateExpression": "SET v = :v",
+                    "ExpressionAttributeValues": {":v": {"S": "v"}}}},
+        {"ConditionCheck": {"TableName": itbl, "Key": ikey("c6"), "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Put": {"TableName": tbl, "Item": {"pk": {"S": "c7"}}}}], ReturnItemCollectionMetrics="SIZE")
+    assert r["ItemCollectionMetrics"] == {itbl: [metrics("c4"), metrics("c5")]}
+    r = ddb.transact_write_items(TransactItems=[{"Put": {"TableName": tbl, "Item": {"pk": {"S": "c8"}}}}],
+                                 ReturnItemCollectionMetrics="SIZE")
+    assert "ItemCollectionMetrics" not in r

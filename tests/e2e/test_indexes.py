@@ -201,6 +201,38 @@ def test_wrong_index_key_type_is_refused(ddb, shop):
     assert "Item" not in ddb.get_item(TableName=shop, Key=key)
 
 
+def test_index_key_size_limits(ddb):
+    """An index partition key over 2048 bytes or sort key over 1024 is refused on
+    write, whatever the operation, and nothing is written."""
+    name = unique("ks")
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=schema("pk"),
+                     AttributeDefinitions=defs(("pk", "S"), ("g", "S"), ("r", "S")),
+                     GlobalSecondaryIndexes=[index("by-gr", "g", "r", "KEYS_ONLY")])
+    ok = {"pk": {"S": "ok"}, "g": {"S": "g" * 2048}, "r": {"S": "r" * 1024}}
+    ddb.put_item(TableName=name, Item=ok)
+    r = ddb.query(TableName=name, IndexName="by-gr", KeyConditionExpression="g = :g",
+                  ExpressionAttributeValues={":g": ok["g"]})
+    assert r["Count"] == 1
+    big_g = INVALID + "Size limit exceeded for Index Key g Actual Size: 2049 bytes Max Size: 2048 bytes IndexName: by-gr"
+    big_r = INVALID + "Size limit exceeded for Index Key r Actual Size: 1025 bytes Max Size: 1024 bytes IndexName: by-gr"
+    with raises_ddb("ValidationException", big_g):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "bad"}, "g": {"S": "g" * 2049}, "r": {"S": "r"}})
+    with raises_ddb("ValidationException", big_r):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "bad"}, "g": {"S": "g"}, "r": {"S": "r" * 1025}})
+    with raises_ddb("ValidationException", big_g):
+        ddb.update_item(TableName=name, Key={"pk": {"S": "ok"}}, UpdateExpression="SET g = :g",
+                        ExpressionAttributeValues={":g": {"S": "g" * 2049}})
+    with raises_ddb("ValidationException", big_r):
+        ddb.batch_write_item(RequestItems={name: [
+            {"PutRequest": {"Item": {"pk": {"S": "b1"}, "g": {"S": "g"}, "r": {"S": "r"}}}},
+            {"PutRequest": {"Item": {"pk": {"S": "b2"}, "g": {"S": "g"}, "r": {"S": "r" * 1025}}}}]})
+    with raises_ddb("ValidationException", big_g):
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": name, "Item": {"pk": {"S": "t1"}, "g": {"S": "g" * 2049}, "r": {"S": "r"}}}}])
+    items = ddb.scan(TableName=name)["Items"]
+    assert items == [ok]
+
+
 # --- UpdateTable: GSIs added, updated, deleted ---------------------------------------------
 
 def test_gsi_backfill(ddb):
@@ -233,8 +265,11 @@ def test_gsi_backfill(ddb):
     r = ddb.query(TableName=name, IndexName="by-grp", KeyConditionExpression="grp = :g",
                   ExpressionAttributeValues={":g": {"S": "g9"}})
     assert r["Items"] == [{"pk": {"S": "new"}, "grp": {"S": "g9"}, "rank": {"N": "1"}}]
-    # and deleting it drops it, and the attribute definitions it alone used
+    # and deleting it drops it, and the attribute definitions it alone used: the
+    # answer shows it DELETING, the next DescribeTable no more
     r = ddb.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-grp"}}])
+    g = r["TableDescription"]["GlobalSecondaryIndexes"]
+    assert [(i["IndexName"], i["IndexStatus"]) for i in g] == [("by-grp", "DELETING")]
     t = ddb.describe_table(TableName=name)["Table"]
     assert "GlobalSecondaryIndexes" not in t
     assert t["AttributeDefinitions"] == defs(("pk", "S"))

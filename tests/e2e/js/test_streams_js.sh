@@ -3,6 +3,7 @@
 # Installs the SDK into tests/e2e/js/node_modules when it is missing (npm ci from the
 # committed package-lock.json), starts its own in-memory cluster on a free loopback
 # port whose regionds roll shards over every few records, runs streams_consumer.mjs
+# (a single-region table, then a replica region of a global table)
 # against it, and always stops the cluster again. Exits non-zero on any failure.
 #
 #   bash tests/e2e/js/test_streams_js.sh      (binaries from build/, or MERIDIAN_GATEWAY/REGIOND)
