@@ -36,6 +36,7 @@ static const s_kind_info_t s_kinds[DDB_ERR__COUNT] = {
     [DDB_ERR_MISSING_AUTH_TOKEN] = { CORAL_SVC "MissingAuthenticationTokenException", 400 },
     [DDB_ERR_UNRECOGNIZED_CLIENT] = { CORAL_SVC "UnrecognizedClientException", 400 },
     [DDB_ERR_INVALID_SIGNATURE] = { CORAL_SVC "InvalidSignatureException", 400 },
+    [DDB_ERR_INCOMPLETE_SIGNATURE] = { CORAL_SVC "IncompleteSignatureException", 400 },
     [DDB_ERR_ACCESS_DENIED] = { CORAL_SVC "AccessDeniedException", 400 },
     [DDB_ERR_EXPIRED_ITERATOR] = { "com.amazonaws.dynamodb.v20120810#ExpiredIteratorException", 400 },
     [DDB_ERR_TRIMMED_DATA_ACCESS] = { "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException", 400 },
@@ -98,6 +99,7 @@ void ddb_err_to_json(const ddb_err_t *err, ddb_buf_t *out)
         /* the service capitalises Message for a few front-end errors */
         ddb_buf_puts(out, err->kind == DDB_ERR_SERIALIZATION || err->kind == DDB_ERR_UNKNOWN_OPERATION ||
                               err->kind == DDB_ERR_INVALID_SIGNATURE || err->kind == DDB_ERR_UNRECOGNIZED_CLIENT ||
+                              err->kind == DDB_ERR_INCOMPLETE_SIGNATURE ||
                               err->kind == DDB_ERR_MISSING_AUTH_TOKEN || err->kind == DDB_ERR_ACCESS_DENIED ||
                               err->kind == DDB_ERR_TRANSACTION_CANCELED
                           ? ",\"Message\":" : ",\"message\":");

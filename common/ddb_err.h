@@ -35,6 +35,7 @@ typedef enum ddb_err_kind {
     DDB_ERR_REQUEST_TOO_LARGE,            /* RequestEntityTooLargeException, 413 */
     DDB_ERR_INTERNAL,                     /* InternalServerError, 500 */
     DDB_ERR_SERVICE_UNAVAILABLE,          /* ServiceUnavailable, 503 */
+    DDB_ERR_INCOMPLETE_SIGNATURE,         /* IncompleteSignatureException, 400 */
     DDB_ERR__COUNT
 } ddb_err_kind_t;
 

@@ -18,6 +18,7 @@
 #include <zmq.h>
 
 #include "ddb_log.h"
+#include "gw_auth.h"
 #include "gw_chaos.h"
 #include "gw_http.h"
 #include "gw_region.h"
@@ -251,6 +252,8 @@ gw_t *gw_new(gw_config_t *cfg)
     ddb_buf_init(&gw->scratch);
     if (gw_ptable_init(&gw->pending) != 0)
         goto fail;
+    if (gw->cfg.auth_file && !(gw->auth = gw_auth_load(gw->cfg.auth_file)))
+        goto fail;
     if (gw->cfg.data_dir && s_prepare_dir("--data-dir", gw->cfg.data_dir, gw->data_dir, sizeof(gw->data_dir)) != 0)
         goto fail;
     if (gw_super_find_regiond(gw) != 0 || s_prepare_run_dir(gw) != 0)
@@ -312,6 +315,7 @@ void gw_destroy(gw_t **p)
     gw_chaos_destroy(gw);   /* answers the requests it holds */
     gw_super_reap_blocking(gw, GW_STOP_GRACE_MS);
     gw_http_destroy(gw);
+    gw_auth_destroy(&gw->auth);
     gw_peer_close(gw);
     s_clean_run_dir(gw);
     gw_region_destroy_all(gw);

@@ -16,6 +16,7 @@ struct event_base;
 struct event;
 struct gw_region;
 struct gw_http;
+struct gw_auth;
 
 #define GW_REGION_INDEX_SIZE 128   /* open-addressed name index, > 2 * GW_MAX_REGIONS */
 
@@ -24,6 +25,7 @@ typedef struct gw {
     struct event_base *base;              /* the one event loop */
     void *zmq_ctx;                        /* ZeroMQ context of the DEALER sockets */
     struct gw_http *http;                 /* the HTTP front (gw_http) */
+    struct gw_auth *auth;                 /* --auth credentials, NULL: auth off */
 
     struct gw_region *regions[GW_MAX_REGIONS];               /* in creation order */
     size_t nregions;

@@ -5,6 +5,7 @@
  * gw_chaos / gw_metrics, which serve it), never on the DynamoDB path. */
 #include "gw_admin.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "ddb_buf.h"
 #include "ddb_log.h"
+#include "gw_auth.h"
 #include "gw_chaos.h"
 #include "gw_http.h"
 #include "gw_metrics.h"
@@ -59,6 +61,31 @@ static int s_peer_is_loopback(struct evhttp_request *req)
         return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
     }
     return 0;
+}
+
+/* Is the client the --admin-bind address ("0.0.0.0" or "::": anyone)? */
+static int s_peer_is_admin_bind(gw_t *gw, struct evhttp_request *req)
+{
+    const char *allowed = gw->cfg.admin_bind;
+    if (!allowed)
+        return 0;
+    if (strcmp(allowed, "0.0.0.0") == 0 || strcmp(allowed, "::") == 0 || strcmp(allowed, "*") == 0)
+        return 1;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    const struct sockaddr *sa = evcon ? evhttp_connection_get_addr(evcon) : NULL;
+    char text[INET6_ADDRSTRLEN] = "";
+    if (!sa)
+        return 0;
+    if (sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof(text));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a6))
+            inet_ntop(AF_INET, &a6->s6_addr[12], text, sizeof(text));
+        else
+            inet_ntop(AF_INET6, a6, text, sizeof(text));
+    }
+    return text[0] && strcmp(text, allowed) == 0;
 }
 
 static void s_send_json(struct evhttp_request *req, int status, const ddb_buf_t *body)
@@ -270,8 +297,14 @@ static void s_chaos(gw_t *gw, struct evhttp_request *req, bool is_get)
 
 void gw_admin_handle(gw_t *gw, struct evhttp_request *req, const char *path)
 {
-    if (!s_peer_is_loopback(req)) {
+    if (!s_peer_is_loopback(req) && !s_peer_is_admin_bind(gw, req)) {
         s_send_simple(req, 403, "{\"error\":\"forbidden\",\"message\":\"the admin API answers loopback clients only\"}");
+        return;
+    }
+    /* with --auth, everything but the liveness probe needs the admin key */
+    if (gw->auth && strcmp(path, "/_meridian/health") != 0 && !gw_auth_admin_ok(gw->auth, req)) {
+        s_send_simple(req, 403, "{\"error\":\"forbidden\",\"message\":\"the admin API needs the admin key "
+                                "(X-Meridian-Admin-Key) when auth is on\"}");
         return;
     }
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);

@@ -26,7 +26,10 @@ static void s_usage(FILE *out)
           "  --run-dir DIR          where the ipc sockets go (default: a fresh /tmp/meridian-P-XXXXXX)\n"
           "  --log-level L          debug, info, warn or error (default info)\n"
           "  --pidfile FILE         write the gateway's pid there once it listens\n"
-          "  --regiond-arg ARG      append ARG to every regiond's command line (repeatable)\n",
+          "  --regiond-arg ARG      append ARG to every regiond's command line (repeatable)\n"
+          "  --auth FILE            verify SigV4 signatures against FILE's keys (also $MERIDIAN_AUTH);\n"
+          "                         lines: ACCESS_KEY_ID SECRET ACCOUNT_ID [SESSION_TOKEN], admin KEY\n"
+          "  --admin-bind ADDR      also answer the admin API to clients from ADDR (0.0.0.0: any)\n",
           out);
 }
 
@@ -123,7 +126,7 @@ static int s_set_str(char **slot, const char *value)
 int gw_config_parse(gw_config_t *cfg, int argc, char **argv)
 {
     enum { O_PORT = 1, O_BIND, O_DATA_DIR, O_IN_MEMORY, O_REGIONS, O_DEFAULT_REGION, O_REGIOND,
-           O_RUN_DIR, O_LOG_LEVEL, O_PIDFILE, O_REGIOND_ARG, O_HELP };
+           O_RUN_DIR, O_LOG_LEVEL, O_PIDFILE, O_REGIOND_ARG, O_AUTH, O_ADMIN_BIND, O_HELP };
     static const struct option options[] = {
         { "port", required_argument, NULL, O_PORT },
         { "bind", required_argument, NULL, O_BIND },
@@ -136,6 +139,8 @@ int gw_config_parse(gw_config_t *cfg, int argc, char **argv)
         { "log-level", required_argument, NULL, O_LOG_LEVEL },
         { "pidfile", required_argument, NULL, O_PIDFILE },
         { "regiond-arg", required_argument, NULL, O_REGIOND_ARG },
+        { "auth", required_argument, NULL, O_AUTH },
+        { "admin-bind", required_argument, NULL, O_ADMIN_BIND },
         { "help", no_argument, NULL, O_HELP },
         { NULL, 0, NULL, 0 },
     };
@@ -216,6 +221,14 @@ int gw_config_parse(gw_config_t *cfg, int argc, char **argv)
             }
             cfg->regiond_args[cfg->n_regiond_args++] = optarg;   /* argv outlives the gateway */
             break;
+        case O_AUTH:
+            if (s_set_str(&cfg->auth_file, optarg) != 0)
+                goto bad;
+            break;
+        case O_ADMIN_BIND:
+            if (s_set_str(&cfg->admin_bind, optarg) != 0)
+                goto bad;
+            break;
         case O_HELP:
             s_usage(stdout);
             return 1;
@@ -239,6 +252,9 @@ int gw_config_parse(gw_config_t *cfg, int argc, char **argv)
         fputs("meridian-gateway: --data-dir must not be empty\n", stderr);
         goto bad;
     }
+    const char *env_auth = getenv("MERIDIAN_AUTH");
+    if (!cfg->auth_file && env_auth && env_auth[0] && s_set_str(&cfg->auth_file, env_auth) != 0)
+        goto bad;
     if (!cfg->bind_addr && s_set_str(&cfg->bind_addr, GW_DEFAULT_BIND) != 0)
         goto bad;
     if (!cfg->default_region && s_set_str(&cfg->default_region, GW_DEFAULT_REGION) != 0)
@@ -262,6 +278,9 @@ void gw_config_free(gw_config_t *cfg)
     free(cfg->regiond_path);
     free(cfg->run_dir);
     free(cfg->pidfile);
+    free(cfg->auth_file);
+    free(cfg->admin_bind);
+    cfg->auth_file = cfg->admin_bind = NULL;
     cfg->bind_addr = cfg->data_dir = cfg->default_region = NULL;
     cfg->regiond_path = cfg->run_dir = cfg->pidfile = NULL;
     cfg->regions = NULL;

@@ -27,6 +27,9 @@ typedef struct gw_config {
     unsigned admin_timeout_ms;       /* how long /_meridian/cluster waits for regionds */
     const char *regiond_args[GW_REGIOND_ARGS_MAX];   /* --regiond-arg, borrowed from argv */
     int n_regiond_args;              /* appended to every regiond's command line */
+    char *auth_file;                 /* --auth or $MERIDIAN_AUTH, NULL: no authentication */
+    char *admin_bind;                /* --admin-bind: a client address also allowed the admin API
+                                        ("0.0.0.0" / "::": any), NULL: loopback only */
 } gw_config_t;
 
 /* Parses argv into cfg (which the caller zero-initialises). Prints the problem and

@@ -25,6 +25,7 @@
 
 #include "ddb_log.h"
 #include "gw_admin.h"
+#include "gw_auth.h"
 #include "gw_chaos.h"
 #include "gw_metrics.h"
 #include "gw_region.h"
@@ -267,7 +268,7 @@ static void s_handle_dynamodb(gw_t *gw, struct evhttp_request *req, uint64_t hel
     gw_region_t *region = NULL;
     unsigned op_id = 0;
     char request_id[GW_REQUEST_ID_LEN + 1];
-    char message[160];
+    char message[1024];   /* an InvalidSignatureException shows the canonical request */
     ddb_err_kind_t kind;
     gw_http_request_id(request_id);
     struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
@@ -298,10 +299,18 @@ static void s_handle_dynamodb(gw_t *gw, struct evhttp_request *req, uint64_t hel
     }
 
     proto_str_t akid = { NULL, 0 };
+    proto_str_t account = { GW_DEFAULT_ACCOUNT, 12 };
     proto_str_t region_name = { gw->cfg.default_region, strlen(gw->cfg.default_region) };
     const char *auth = evhttp_find_header(headers, "Authorization");
-    if (auth && s_parse_credential(auth, &akid, &region_name) == 0 &&
-        !gw_region_name_valid(region_name.ptr, region_name.len)) {
+    if (gw->auth) {
+        /* verified before anything is created for the request's region or account */
+        const void *body = body_len ? (const void *)evbuffer_pullup(input, -1) : (const void *)"";
+        if (gw_auth_verify(gw->auth, req, body, body_len, &account, &region_name, &kind, message, sizeof(message)) != 0)
+            goto fail;
+    } else if (auth && s_parse_credential(auth, &akid, &region_name) == 0 && s_is_account_id(akid)) {
+        account = akid;
+    }
+    if (!gw_region_name_valid(region_name.ptr, region_name.len)) {
         char shown[72];
         s_printable(region_name.ptr, region_name.len, shown, sizeof(shown));
         snprintf(message, sizeof(message), "Credential should be scoped to a valid region, not '%s'. ", shown);
@@ -334,7 +343,7 @@ static void s_handle_dynamodb(gw_t *gw, struct evhttp_request *req, uint64_t hel
     memset(&preq, 0, sizeof(preq));
     preq.service = service;
     preq.op = op;
-    preq.account = s_is_account_id(akid) ? akid : (proto_str_t){ GW_DEFAULT_ACCOUNT, 12 };
+    preq.account = account;
     preq.request_id.ptr = request_id;
     preq.request_id.len = GW_REQUEST_ID_LEN;
     preq.body.ptr = body_len ? (const char *)evbuffer_pullup(input, -1) : "";

@@ -100,7 +100,7 @@ gw_region_t *gw_region_get(gw_t *gw, const char *name, size_t len)
     gw_region_t *r = gw_region_find(gw, name, len);
     if (r)
         return r;
-    if (gw->stopping || len > GW_REGION_NAME_MAX)
+    if (gw->stopping || !gw_region_name_valid(name, len))   /* it becomes a path and an argument */
         return NULL;
     if (gw->nregions >= GW_MAX_REGIONS) {
         DDB_WARN("refusing region %.*s: %d regions in use", (int)len, name, GW_MAX_REGIONS);

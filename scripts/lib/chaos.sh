@@ -25,7 +25,7 @@ s_chaos_send() {
     local port=$1 body=${2:-} out code
     local -a args=(-sS --noproxy '*' -m 10 -w '\n%{http_code}')
     [[ -n $body ]] && args+=(-X POST -H 'Content-Type: application/json' --data-binary "$body")
-    out=$(curl "${args[@]}" "$(s_url "$port" /_meridian/chaos)" 2>&1) || die "no Meridian cluster answers on http://$HOST:$port ($out)"
+    out=$(curl "${args[@]}" -H @<(s_admin_headers "$port") "$(s_url "$port" /_meridian/chaos)" 2>&1) || die "no Meridian cluster answers on http://$HOST:$port ($out)"
     code=${out##*$'\n'}
     out=${out%$'\n'*}
     echo "$out"
@@ -60,7 +60,7 @@ cmd_chaos() {
         clear) [[ $# -eq 0 ]] || die "chaos clear takes no arguments"; body='{"clear":true}' ;;
         run)
             [[ $# -eq 1 ]] || die "usage: chaos run SCENARIO.json"
-            exec "$PYTHON" "$ROOT/scripts/lib/chaos_run.py" "$port" "$1" ;;
+            MERIDIAN_ADMIN_KEY=$(s_admin_key "$port") exec "$PYTHON" "$ROOT/scripts/lib/chaos_run.py" "$port" "$1" ;;
         *) die "chaos: unknown form '$form' (link, partition, heal, region, process, clear, show)" ;;
     esac
     [[ -n $body ]] || exit 1

@@ -27,7 +27,9 @@ def fail(msg):
 def http(base, path, body=None):
     req = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode(),
                                  method="GET" if body is None else "POST",
-                                 headers={"Content-Type": "application/json"})
+                                 headers=dict({"Content-Type": "application/json"},
+                                              **({"X-Meridian-Admin-Key": os.environ["MERIDIAN_ADMIN_KEY"]}
+                                                 if os.environ.get("MERIDIAN_ADMIN_KEY") else {})))
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(req, timeout=10) as r:

@@ -479,7 +479,23 @@ def e2e_tmp():
     """One short temp dir for every cluster of the session (ipc paths stay short)."""
     d = Path(tempfile.mkdtemp(prefix="mer-e2e-", dir="/tmp"))
     yield d
+    keep_sanitizer_logs(d)
     shutil.rmtree(d, ignore_errors=True)
+
+
+SANITIZER_MARKS = (b"ERROR: AddressSanitizer", b"LeakSanitizer", b"runtime error:")
+
+
+def keep_sanitizer_logs(tmp):
+    """Under tests/asan/run (MERIDIAN_ASAN_LOGS set): copies every cluster log that holds
+    a sanitizer report there before the temp dir goes, so the run fails on it."""
+    dest = os.environ.get("MERIDIAN_ASAN_LOGS")
+    if not dest:
+        return
+    for log in tmp.rglob("*.log"):
+        with contextlib.suppress(OSError):
+            if any(m in log.read_bytes() for m in SANITIZER_MARKS):
+                shutil.copy(log, Path(dest) / ("cluster-%s-%s" % (uuid.uuid4().hex[:8], log.name)))
 
 
 @pytest.fixture(scope="session")
