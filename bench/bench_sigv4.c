@@ -88,7 +88,7 @@ static void s_real_signature(bench_sigv4_t *s, const char *host, const char *reg
 }
 
 /* The shape of a signature without its cost: FNV-1a of the body, stretched. */
-static void s_fake_signature(const char *body, size_t body_len, char sig[65])
+static void s_unsigned_signature(const char *body, size_t body_len, char sig[65])
 {
     uint64_t h = UINT64_C(0xCBF29CE484222325);
     for (size_t i = 0; i < body_len; i++) {
@@ -111,7 +111,7 @@ void bench_sigv4_head(bench_sigv4_t *s, bench_buf_t *head, const char *host, con
     if (s->sign)
         s_real_signature(s, host, region, target, body, body_len, sig);
     else
-        s_fake_signature(body, body_len, sig);
+        s_unsigned_signature(body, body_len, sig);
     bench_buf_clear(head);
     bench_buf_printf(head,
                      "POST / HTTP/1.1\r\n"
