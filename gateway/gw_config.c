@@ -12,6 +12,10 @@
 #define GW_DEFAULT_BIND "127.0.0.1"
 #define GW_REQUEST_TIMEOUT_MS 30000
 #define GW_ADMIN_TIMEOUT_MS 2000
+#define GW_CLIENT_TIMEOUT_S 60
+#define GW_MAX_CONNECTIONS 4096
+#define GW_STR(x) GW_STR_(x)
+#define GW_STR_(x) #x
 
 static void s_usage(FILE *out)
 {
@@ -29,7 +33,11 @@ static void s_usage(FILE *out)
           "  --regiond-arg ARG      append ARG to every regiond's command line (repeatable)\n"
           "  --auth FILE            verify SigV4 signatures against FILE's keys (also $MERIDIAN_AUTH);\n"
           "                         lines: ACCESS_KEY_ID SECRET ACCOUNT_ID [SESSION_TOKEN], admin KEY\n"
-          "  --admin-bind ADDR      also answer the admin API to clients from ADDR (0.0.0.0: any)\n",
+          "  --admin-bind ADDR      also answer the admin API to clients from ADDR (0.0.0.0: any)\n"
+          "  --client-timeout-s S   disconnect a client that sends a request slower than S seconds,\n"
+          "                         or idles that long between requests (default " GW_STR(GW_CLIENT_TIMEOUT_S) ")\n"
+          "  --max-connections N    open client connections at most; a request on one beyond N\n"
+          "                         is answered 503 and its connection closed (default " GW_STR(GW_MAX_CONNECTIONS) ")\n",
           out);
 }
 
@@ -126,7 +134,7 @@ static int s_set_str(char **slot, const char *value)
 int gw_config_parse(gw_config_t *cfg, int argc, char **argv)
 {
     enum { O_PORT = 1, O_BIND, O_DATA_DIR, O_IN_MEMORY, O_REGIONS, O_DEFAULT_REGION, O_REGIOND,
-           O_RUN_DIR, O_LOG_LEVEL, O_PIDFILE, O_REGIOND_ARG, O_AUTH, O_ADMIN_BIND, O_HELP };
+           O_RUN_DIR, O_LOG_LEVEL, O_PIDFILE, O_REGIOND_ARG, O_AUTH, O_ADMIN_BIND, O_CLIENT_TIMEOUT, O_MAX_CONNECTIONS, O_HELP };
     static const struct option options[] = {
         { "port", required_argument, NULL, O_PORT },
         { "bind", required_argument, NULL, O_BIND },
@@ -141,6 +149,8 @@ int gw_config_parse(gw_config_t *cfg, int argc, char **argv)
         { "regiond-arg", required_argument, NULL, O_REGIOND_ARG },
         { "auth", required_argument, NULL, O_AUTH },
         { "admin-bind", required_argument, NULL, O_ADMIN_BIND },
+        { "client-timeout-s", required_argument, NULL, O_CLIENT_TIMEOUT },
+        { "max-connections", required_argument, NULL, O_MAX_CONNECTIONS },
         { "help", no_argument, NULL, O_HELP },
         { NULL, 0, NULL, 0 },
     };
@@ -150,6 +160,8 @@ int gw_config_parse(gw_config_t *cfg, int argc, char **argv)
     cfg->log_level_name = "info";
     cfg->request_timeout_ms = GW_REQUEST_TIMEOUT_MS;
     cfg->admin_timeout_ms = GW_ADMIN_TIMEOUT_MS;
+    cfg->client_timeout_s = GW_CLIENT_TIMEOUT_S;
+    cfg->max_connections = GW_MAX_CONNECTIONS;
     optind = 1;
     opterr = 1;
     int c;
@@ -229,6 +241,26 @@ int gw_config_parse(gw_config_t *cfg, int argc, char **argv)
             if (s_set_str(&cfg->admin_bind, optarg) != 0)
                 goto bad;
             break;
+        case O_CLIENT_TIMEOUT: {
+            char *end;
+            long secs = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || secs < 1 || secs > 86400) {
+                fprintf(stderr, "meridian-gateway: invalid --client-timeout-s '%s' (1..86400)\n", optarg);
+                goto bad;
+            }
+            cfg->client_timeout_s = (unsigned)secs;
+            break;
+        }
+        case O_MAX_CONNECTIONS: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || n < 1 || n > 1000000) {
+                fprintf(stderr, "meridian-gateway: invalid --max-connections '%s' (1..1000000)\n", optarg);
+                goto bad;
+            }
+            cfg->max_connections = (unsigned)n;
+            break;
+        }
         case O_HELP:
             s_usage(stdout);
             return 1;

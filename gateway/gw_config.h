@@ -25,6 +25,9 @@ typedef struct gw_config {
     char *pidfile;                   /* --pidfile, NULL: none */
     unsigned request_timeout_ms;     /* a regiond that does not answer by then: 500 */
     unsigned admin_timeout_ms;       /* how long /_meridian/cluster waits for regionds */
+    unsigned client_timeout_s;       /* --client-timeout-s: a client that trickles a request or
+                                        idles on keep-alive longer is disconnected */
+    unsigned max_connections;        /* --max-connections: requests on connections beyond it get 503 */
     const char *regiond_args[GW_REGIOND_ARGS_MAX];   /* --regiond-arg, borrowed from argv */
     int n_regiond_args;              /* appended to every regiond's command line */
     char *auth_file;                 /* --auth or $MERIDIAN_AUTH, NULL: no authentication */

@@ -5,6 +5,7 @@
 #include "gw_http.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -34,7 +36,6 @@
 #define GW_MAX_BODY (16 * 1024 * 1024)   /* larger requests get a DynamoDB-style 413 */
 #define GW_MAX_READ (4 * GW_MAX_BODY)     /* past this evhttp answers 413 itself, unread */
 #define GW_MAX_HEADERS (64 * 1024)
-#define GW_CONN_TIMEOUT_S 60             /* idle keep-alive connections close after this */
 #define GW_OP_MAX 64
 #define GW_DEFAULT_ACCOUNT "000000000000"
 
@@ -50,6 +51,10 @@
 typedef struct gw_http {
     struct evhttp *http;
     struct evhttp_bound_socket *bound;   /* NULL once we stop accepting */
+    unsigned n_connections;              /* client connections open now (see s_new_bufferevent) */
+    struct event *adopt_event;           /* runs s_adopt_connections after an accept */
+    struct bufferevent **adopt;          /* accepted, close callback not yet attached */
+    unsigned n_adopt, adopt_cap;         /* entries in adopt, and its room */
 } gw_http_t;
 
 static uint64_t s_rng[2];   /* xorshift128+ state for request ids */
@@ -408,9 +413,82 @@ static int s_admin_path(const char *uri, char *out, size_t out_size)
     return 1;
 }
 
+/* evhttp calls this when it frees a client connection, whatever the reason. */
+static void s_on_connection_closed(struct evhttp_connection *evcon, void *arg)
+{
+    (void)evcon;
+    gw_t *gw = arg;
+    if (!gw->http)
+        return;
+    assert(gw->http->n_connections > 0);
+    gw->http->n_connections--;
+}
+
+/* Runs right after the accept callback that created the connections in h->adopt:
+ * by then evhttp has made each one's evhttp_connection (the bufferevent's callback
+ * argument) and nothing has run on it yet, so the close callback can be attached. */
+static void s_adopt_connections(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gw_t *gw = arg;
+    gw_http_t *h = gw->http;
+    for (unsigned i = 0; i < h->n_adopt; i++) {
+        void *evcon = NULL;
+        bufferevent_getcb(h->adopt[i], NULL, NULL, NULL, &evcon);
+        if (evcon)
+            evhttp_connection_set_closecb(evcon, s_on_connection_closed, gw);
+        else   /* evhttp failed (out of memory) before making the connection */
+            h->n_connections--;
+        /* (were it to fail just after, the bufferevent would be freed already: a
+         * malloc failure inside one libevent call, which this does not survive) */
+    }
+    h->n_adopt = 0;
+}
+
+/* evhttp's bufferevent factory, run once per accepted connection. libevent 2.1 has
+ * neither evhttp_set_max_connections (2.2 has) nor a hook when a server connection
+ * opens, so the connection is counted here and its close callback attached just
+ * after (s_adopt_connections). Returns NULL on failure (evhttp makes its own,
+ * uncounted). */
+static struct bufferevent *s_new_bufferevent(struct event_base *base, void *arg)
+{
+    gw_t *gw = arg;
+    gw_http_t *h = gw->http;
+    if (h->n_adopt == h->adopt_cap) {   /* one listener callback accepts until EAGAIN */
+        unsigned cap = h->adopt_cap ? 2 * h->adopt_cap : 16;
+        struct bufferevent **adopt = realloc(h->adopt, cap * sizeof(*adopt));
+        if (!adopt)
+            return NULL;
+        h->adopt = adopt;
+        h->adopt_cap = cap;
+    }
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (!bev)
+        return NULL;
+    h->adopt[h->n_adopt++] = bev;
+    h->n_connections++;
+    event_active(h->adopt_event, 0, 0);
+    return bev;
+}
+
+/* Over --max-connections: answers 503 and closes, so an idle flood cannot starve the
+ * gateway of file descriptors. The service has no such client-visible limit; the
+ * error is its generic 503 (ServiceUnavailableException). */
+static int s_refuse_if_over_limit(gw_t *gw, struct evhttp_request *req)
+{
+    if (gw->http->n_connections <= gw->cfg.max_connections)
+        return 0;
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+    gw_http_send_error(gw, req, DDB_ERR_SERVICE_UNAVAILABLE, "Too many open connections");
+    return 1;
+}
+
 static void s_on_request(struct evhttp_request *req, void *arg)
 {
     gw_t *gw = arg;
+    if (s_refuse_if_over_limit(gw, req))
+        return;
     const char *uri = evhttp_request_get_uri(req);
     char admin_path[256];
     if (uri && s_admin_path(uri, admin_path, sizeof(admin_path))) {
@@ -497,11 +575,17 @@ int gw_http_start(gw_t *gw)
         return -1;
     evhttp_set_max_body_size(h->http, GW_MAX_READ);
     evhttp_set_max_headers_size(h->http, GW_MAX_HEADERS);
-    evhttp_set_timeout(h->http, GW_CONN_TIMEOUT_S);
+    /* one timer covers a client trickling headers or a body and an idle keep-alive
+     * connection: libevent closes the connection when a read stalls that long */
+    evhttp_set_timeout(h->http, (int)gw->cfg.client_timeout_s);
     evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_flags(h->http, EVHTTP_SERVER_LINGERING_CLOSE);   /* read an oversized body, then 413 */
     evhttp_set_gencb(h->http, s_on_request, gw);
+    h->adopt_event = event_new(gw->base, -1, 0, s_adopt_connections, gw);
+    if (!h->adopt_event)
+        return -1;
+    evhttp_set_bevcb(h->http, s_new_bufferevent, gw);
 
     int fd = s_listen_socket(gw->cfg.bind_addr, gw->cfg.port, &gw->port);
     if (fd < 0)
@@ -537,6 +621,9 @@ void gw_http_destroy(gw_t *gw)
         return;
     if (h->http)
         evhttp_free(h->http);   /* also frees the bound listener */
+    if (h->adopt_event)
+        event_free(h->adopt_event);
+    free(h->adopt);
     free(h);
     gw->http = NULL;
 }

@@ -30,6 +30,7 @@ typedef struct rd_args {
     const char *listen;      /* --listen ZMQ endpoint */
     const char *data_dir;    /* --data-dir, or NULL with --in-memory */
     bool in_memory;          /* --in-memory */
+    rd_durability_t durability;   /* --durability process|full */
     ddb_log_level_t level;   /* --log-level */
     int ttl_interval_ms;     /* --ttl-interval-ms: between Time to Live sweeps, 0: off */
     rd_stream_config_t streams;   /* --stream-*: shard rollover, retention, iterator age */
@@ -42,7 +43,8 @@ static void s_usage(FILE *f)
                "                        [--log-level debug|info|warn|error] [--ttl-interval-ms N]\n"
                "                        [--stream-shard-rollover-ms N] [--stream-shard-rollover-records N]\n"
                "                        [--stream-retention-ms N] [--stream-iterator-ttl-ms N]\n"
-               "                        [--heartbeat-ms N] [--test-drop-feed RATE]\n");
+               "                        [--heartbeat-ms N] [--test-drop-feed RATE]\n"
+               "                        [--durability process|full]\n");
 }
 
 static int s_parse_level(const char *s, ddb_log_level_t *out)
@@ -88,6 +90,7 @@ static int s_parse_args(int argc, char **argv, rd_args_t *a)
         { "stream-iterator-ttl-ms", required_argument, NULL, 'I' },
         { "test-drop-feed", required_argument, NULL, 'D' },
         { "heartbeat-ms", required_argument, NULL, 'H' },
+        { "durability", required_argument, NULL, 'S' },
         { NULL, 0, NULL, 0 },
     };
     memset(a, 0, sizeof(*a));
@@ -142,6 +145,12 @@ static int s_parse_args(int argc, char **argv, rd_args_t *a)
             a->repl.heartbeat_ms = (int)ms;
             break;
         }
+        case 'S':
+            if (rd_durability_parse(optarg, &a->durability) != 0) {
+                fprintf(stderr, "meridian-regiond: bad --durability '%s' (process or full)\n", optarg);
+                return -1;
+            }
+            break;
         case 'h': s_usage(stdout); exit(0);
         default: s_usage(stderr); return -1;
         }
@@ -173,7 +182,7 @@ static int s_mkdirs(const char *path)
 static rd_store_t *s_open_store(const rd_args_t *a)
 {
     if (a->in_memory)
-        return rd_store_open(NULL, a->region);
+        return rd_store_open(NULL, a->region, a->durability);
     char dir[PATH_MAX], file[PATH_MAX + 16];
     snprintf(dir, sizeof(dir), "%s/%s", a->data_dir, a->region);
     if (s_mkdirs(dir) != 0) {
@@ -181,7 +190,7 @@ static rd_store_t *s_open_store(const rd_args_t *a)
         return NULL;
     }
     snprintf(file, sizeof(file), "%s/data.db", dir);
-    return rd_store_open(file, a->region);
+    return rd_store_open(file, a->region, a->durability);
 }
 
 int main(int argc, char **argv)

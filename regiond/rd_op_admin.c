@@ -14,7 +14,8 @@ int rd_op_admin_status(rd_req_t *req)
     ddb_buf_t *out = req->out;
     ddb_buf_puts(out, "{\"region\":");
     ddb_buf_json_str(out, req->region, strlen(req->region));
-    ddb_buf_printf(out, ",\"pid\":%d,\"tables\":[", (int)getpid());
+    ddb_buf_printf(out, ",\"pid\":%d,\"durability\":\"%s\",\"tables\":[", (int)getpid(),
+                   rd_durability_name(rd_store_durability(req->store)));
     size_t n = rd_store_table_total(req->store);
     for (size_t i = 0; i < n; i++) {
         const rd_table_t *t = rd_store_table_at(req->store, i);

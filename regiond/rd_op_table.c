@@ -160,10 +160,13 @@ static int s_check_elements(rd_req_t *req, const cJSON *list, const char *path, 
             rd_json_string(e, kind_field, &kind, req->err) != 0)
             return -1;
         char p[96];
-        if (!name) {
-            snprintf(p, sizeof(p), "%s.%d.member.attributeName", path, i);
+        snprintf(p, sizeof(p), "%s.%d.member.attributeName", path, i);
+        if (!name)
             rd_verr_value(v, NULL, p, "Member must not be null");
-        }
+        else if (name[0] == '\0')   /* API reference: AttributeName length 1..255 */
+            rd_verr_value(v, name, p, "Member must have length greater than or equal to 1");
+        else if (strlen(name) > 255)
+            rd_verr_value(v, name, p, "Member must have length less than or equal to 255");
         snprintf(p, sizeof(p), "%s.%d.member.%s", path, i, kind_path);
         if (!kind) {
             rd_verr_value(v, NULL, p, "Member must not be null");

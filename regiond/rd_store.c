@@ -28,6 +28,7 @@ struct rd_table_stmts {
 struct rd_store {
     sqlite3 *db;
     char *region;                 /* origin of local writes */
+    rd_durability_t durability;   /* the synchronous level chosen at open */
     ddb_hlc_t hlc;                /* versions of local writes */
     rd_table_t **tables;          /* catalog cache, sorted by (account, name) */
     size_t n_tables, cap_tables;
@@ -224,12 +225,30 @@ static int s_schema(rd_store_t *s)
     return 0;
 }
 
-rd_store_t *rd_store_open(const char *path, const char *region)
+static const char *const s_durability_names[] = { "process", "full" };
+
+int rd_durability_parse(const char *name, rd_durability_t *out)
+{
+    for (int i = 0; i < 2; i++)
+        if (strcmp(name, s_durability_names[i]) == 0) {
+            *out = (rd_durability_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *rd_durability_name(rd_durability_t mode)
+{
+    return s_durability_names[mode == RD_DURABILITY_FULL ? 1 : 0];
+}
+
+rd_store_t *rd_store_open(const char *path, const char *region, rd_durability_t mode)
 {
     rd_store_t *s = calloc(1, sizeof(*s));
     if (!s)
         abort();
     s->region = strdup(region);
+    s->durability = mode;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path ? path : ":memory:", &s->db, flags, NULL) != SQLITE_OK) {
         DDB_ERROR("cannot open %s: %s", path ? path : ":memory:", s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -237,7 +256,8 @@ rd_store_t *rd_store_open(const char *path, const char *region)
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 5000);
-    if (s_exec(s, "PRAGMA journal_mode=WAL") || s_exec(s, "PRAGMA synchronous=NORMAL") ||
+    const char *sync_sql = mode == RD_DURABILITY_FULL ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+    if (s_exec(s, "PRAGMA journal_mode=WAL") || s_exec(s, sync_sql) ||
         s_exec(s, "PRAGMA foreign_keys=OFF") || s_schema(s) || s_cache_load(s) || s_migrate_logs(s) ||
         rd_stream_schema(s) != 0 || rd_repl_schema(s) != 0) {
         rd_store_close(&s);
@@ -250,7 +270,8 @@ rd_store_t *rd_store_open(const char *path, const char *region)
         rd_store_close(&s);
         return NULL;
     }
-    DDB_INFO("database %s open, %zu tables", path ? path : "(in memory)", s->n_tables);
+    DDB_INFO("database %s open, %zu tables, durability %s", path ? path : "(in memory)", s->n_tables,
+             rd_durability_name(mode));
     return s;
 }
 
@@ -692,4 +713,9 @@ void rd_store_hlc_observe(rd_store_t *s, uint64_t hlc)
 const char *rd_store_region(const rd_store_t *s)
 {
     return s->region;
+}
+
+rd_durability_t rd_store_durability(const rd_store_t *s)
+{
+    return s->durability;
 }

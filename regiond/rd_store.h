@@ -20,10 +20,21 @@ typedef struct rd_store rd_store_t;
 /* Change-log event kinds (DynamoDB Streams' eventName). */
 enum { RD_EVENT_INSERT = 1, RD_EVENT_MODIFY = 2, RD_EVENT_REMOVE = 3 };
 
+/* What a committed write survives (--durability). Both run SQLite in WAL mode. */
+typedef enum rd_durability {
+    RD_DURABILITY_PROCESS = 0,   /* synchronous=NORMAL: a process crash (the default) */
+    RD_DURABILITY_FULL,          /* synchronous=FULL: an fsync per commit group, power loss */
+} rd_durability_t;
+
+/* "process" / "full" into *out. 0, or -1 for an unknown name. */
+int rd_durability_parse(const char *name, rd_durability_t *out);
+/* The mode's name, a static string. */
+const char *rd_durability_name(rd_durability_t mode);
+
 /* Opens (creating if needed) the database at path, or an in-memory one when path is
- * NULL, in WAL mode with synchronous=NORMAL, and loads the catalog. region is the
- * origin written into the change log. Returns NULL (logged) on failure. */
-rd_store_t *rd_store_open(const char *path, const char *region);
+ * NULL, in WAL mode with the synchronous level of mode, and loads the catalog. region
+ * is the origin written into the change log. Returns NULL (logged) on failure. */
+rd_store_t *rd_store_open(const char *path, const char *region, rd_durability_t mode);
 /* Finalises every statement and closes the database; safe on NULL, nulls *p. */
 void rd_store_close(rd_store_t **p);
 
@@ -102,6 +113,8 @@ void rd_store_set_write_hook(rd_store_t *s, rd_store_write_hook_t hook, void *ct
 void rd_store_hlc_observe(rd_store_t *s, uint64_t hlc);
 /* This store's region (the origin of its local writes). Borrowed. */
 const char *rd_store_region(const rd_store_t *s);
+/* The durability mode the store was opened with. */
+rd_durability_t rd_store_durability(const rd_store_t *s);
 
 /* Applies w: stores or deletes the item, appends a change-log record when the item
  * changed (none for a delete of an absent item or a put of an identical one), and

@@ -5,12 +5,13 @@ its own cluster(s) so the session cluster is never disturbed."""
 import datetime
 import os
 import signal
+import subprocess
 import threading
 import time
 
 import botocore.exceptions
 
-from conftest import (OTHER_ACCOUNT, arg_value, create_table, fresh_account, is_meridian,
+from conftest import (OTHER_ACCOUNT, REPO, arg_value, create_table, fresh_account, is_meridian,
                       normalize, proc_argv, raises_ddb, wait_until)
 
 ITEM_TYPES = {
@@ -264,3 +265,41 @@ def test_restart_keeps_creation_time(new_cluster):
     again = c.client("us-east-1", account).describe_table(TableName=name)["Table"]
     assert again["CreationDateTime"] == created
     assert again["TableArn"] == "arn:aws:dynamodb:us-east-1:%s:table/%s" % (account, name)
+
+
+def test_durability_full_is_passed_to_every_regiond(new_cluster):
+    """`scripts/meridian up --durability full` reaches each regiond's command line as
+    --durability=full; the regiond says so in its log and serves writes. SQLite's
+    synchronous level is per connection, so the command line and the log are what a
+    test can see from outside."""
+    c = new_cluster(start=False, regions=["us-east-1", "eu-west-1"])
+    c.run_dir.mkdir(parents=True, exist_ok=True)
+    bad = c.meridian("up", "-d", "--port", c.port, "--run-dir", c.run_dir, "--data-dir", c.data_dir,
+                     "--durability", "fsync")
+    assert bad.returncode != 0
+    assert "--durability must be 'process'" in bad.stderr and "'fsync'" in bad.stderr, bad.stderr
+    assert not c.leftovers()
+
+    c.meridian(*c.up_args()[:1], "--durability", "full", *c.up_args()[1:], check=True)
+    c.running = True
+    c.gateway_pid = c.health()["pid"]
+    c.seen_pids.add(c.gateway_pid)
+    for region in ("us-east-1", "eu-west-1"):
+        client = c.client(region)
+        name = create_table(client)
+        client.put_item(TableName=name, Item={"pk": {"S": "durable"}})
+        assert client.get_item(TableName=name, Key={"pk": {"S": "durable"}}, ConsistentRead=True)["Item"]
+        argv = proc_argv(c.region(region)["pid"])
+        assert arg_value(argv, "--durability") == "full", argv
+    log = (c.data_dir / "meridian.log").read_text(errors="replace")
+    for region in ("us-east-1", "eu-west-1"):
+        assert any(region in line and "durability full" in line for line in log.splitlines()), log[-2000:]
+
+
+def test_regiond_rejects_an_unknown_durability():
+    regiond = os.environ.get("MERIDIAN_REGIOND") or str(REPO / "build" / "regiond" / "meridian-regiond")
+    p = subprocess.run([regiond, "--region", "us-east-1", "--listen", "ipc:///nonexistent/x",
+                        "--in-memory", "--durability=sync"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2
+    assert "bad --durability 'sync' (process or full)" in p.stderr, p.stderr

@@ -6,10 +6,12 @@ Where the service's exact message is known it is asserted in full; where it is n
 certain, the error type and a stable part of the message are."""
 import base64
 import json
+import socket
+import time
 
 import pytest
 
-from conftest import DDB_NS, assert_ddb_error, create_table, ddb_raw, unique
+from conftest import DDB_NS, assert_ddb_error, create_table, ddb_raw, unique, wait_until
 
 CORAL_SERVICE = "com.amazon.coral.service#"
 CORAL_VALIDATE = "com.amazon.coral.validate#"
@@ -371,3 +373,67 @@ def test_oversized_request_body(endpoint, seeded):
     assert 400 <= r.status < 500, r
     assert r.json is not None and "#" in r.error_type, "not a DynamoDB JSON error: %r" % r
     assert_unchanged(endpoint, name, item)
+
+
+# --- hostile clients and limits (issue 9) ------------------------------------------------
+
+@pytest.mark.parametrize("attr, constraint", [
+    ("a" * 256, "Member must have length less than or equal to 255"),
+    ("", "Member must have length greater than or equal to 1"),
+])
+def test_key_attribute_name_length(endpoint, attr, constraint):
+    # API reference, KeySchemaElement / AttributeDefinition: AttributeName length 1..255.
+    name = unique("attrlen")
+    r = ddb_raw(endpoint, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": attr, "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": attr, "KeyType": "HASH"}]})
+    assert_ddb_error(r, "ValidationException", contains=constraint)
+    assert "keySchema.1.member.attributeName" in r.message, r
+    assert ddb_raw(endpoint, "DescribeTable", {"TableName": name}).status == 400
+
+
+def _raw_connect(endpoint):
+    host, port = endpoint.split("//")[1].split(":")
+    return socket.create_connection((host, int(port)), timeout=10)
+
+
+def test_slow_client_is_disconnected(new_cluster):
+    # A client that trickles half a request line and then stalls is dropped after
+    # --client-timeout-s; the gateway keeps serving everyone else meanwhile.
+    c = new_cluster(in_memory=True, gateway_args=["--client-timeout-s", "2"])
+    s = _raw_connect(c.endpoint)
+    try:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Le")
+        t0 = time.monotonic()
+        assert ddb_raw(c.endpoint, "ListTables", {}).status == 200
+        s.settimeout(15)
+        try:
+            data = s.recv(65536)
+        except ConnectionResetError:
+            data = b""
+        # closed (maybe after a 408 or 400), and not before the timeout
+        while data:
+            data = s.recv(65536)
+        assert 1.5 <= time.monotonic() - t0 < 12
+    finally:
+        s.close()
+    assert ddb_raw(c.endpoint, "ListTables", {}).status == 200
+
+
+def test_connection_limit(new_cluster):
+    # --max-connections 8: with 8 idle connections open, a request on a 9th is
+    # answered 503 (the service's generic ServiceUnavailableException) and closed;
+    # once one idle connection closes, requests are served again.
+    c = new_cluster(in_memory=True, gateway_args=["--max-connections", "8"])
+    idle = [_raw_connect(c.endpoint) for _ in range(8)]
+    try:
+        time.sleep(0.3)   # let the gateway accept them all
+        r = ddb_raw(c.endpoint, "ListTables", {})
+        assert_ddb_error(r, "ServiceUnavailableException", status=503)
+        idle.pop().close()
+        wait_until(lambda: ddb_raw(c.endpoint, "ListTables", {}).status == 200, timeout=5,
+                   what="a request to be served after an idle connection closed")
+    finally:
+        for s in idle:
+            s.close()

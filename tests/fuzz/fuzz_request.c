@@ -178,7 +178,7 @@ static void s_init(void)
     ddb_log_init("fuzz_request", DDB_LOG_ERROR);
     g_verbose = getenv("FUZZ_REQUEST_VERBOSE") != NULL;
     g_arena = ddb_arena_new(64 * 1024);
-    g_store = rd_store_open(NULL, RQ_REGION);
+    g_store = rd_store_open(NULL, RQ_REGION, RD_DURABILITY_PROCESS);
     if (!g_store)
         s_die("cannot open the in-memory store", "", NULL);
     if (rd_store_begin(g_store) != 0)

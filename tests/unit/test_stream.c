@@ -215,7 +215,7 @@ int main(void)
 {
     rd_stream_config_t cfg = { 0, 3, RD_STREAM_DEFAULT_RETENTION_MS, RD_STREAM_DEFAULT_ITERATOR_TTL_MS };
     rd_stream_configure(&cfg);
-    s_store = rd_store_open(NULL, "us-east-1");
+    s_store = rd_store_open(NULL, "us-east-1", RD_DURABILITY_PROCESS);
     s_arena = ddb_arena_new(64 * 1024);
     CHECK(s_store != NULL);
     if (s_store) {
