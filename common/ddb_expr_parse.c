@@ -572,16 +572,18 @@ static ddb_expr_node_t *s_cond_not(s_parser_t *p)
     return n;
 }
 
-static ddb_expr_node_t *s_cond_and(s_parser_t *p)
+/* One left-associative level of AND or OR: operand (keyword operand)*. */
+static ddb_expr_node_t *s_cond_chain(s_parser_t *p, const char *keyword, ddb_expr_node_kind_t kind,
+                                     ddb_expr_node_t *(*operand)(s_parser_t *))
 {
-    ddb_expr_node_t *left = s_cond_not(p);
-    while (left && s_is_kw(p, "AND")) {
+    ddb_expr_node_t *left = operand(p);
+    while (left && s_is_kw(p, keyword)) {
         const s_tok_t *t = s_cur(p);
         p->at++;
-        ddb_expr_node_t *right = s_cond_not(p);
+        ddb_expr_node_t *right = operand(p);
         if (!right)
             return NULL;
-        ddb_expr_node_t *n = s_node(p, DDB_XN_AND, t);
+        ddb_expr_node_t *n = s_node(p, kind, t);
         ddb_expr_node_t *args[2] = { left, right };
         s_set_args(p, n, args, 2);
         p->operators++;
@@ -590,22 +592,14 @@ static ddb_expr_node_t *s_cond_and(s_parser_t *p)
     return left;
 }
 
+static ddb_expr_node_t *s_cond_and(s_parser_t *p)
+{
+    return s_cond_chain(p, "AND", DDB_XN_AND, s_cond_not);
+}
+
 static ddb_expr_node_t *s_cond_or(s_parser_t *p)
 {
-    ddb_expr_node_t *left = s_cond_and(p);
-    while (left && s_is_kw(p, "OR")) {
-        const s_tok_t *t = s_cur(p);
-        p->at++;
-        ddb_expr_node_t *right = s_cond_and(p);
-        if (!right)
-            return NULL;
-        ddb_expr_node_t *n = s_node(p, DDB_XN_OR, t);
-        ddb_expr_node_t *args[2] = { left, right };
-        s_set_args(p, n, args, 2);
-        p->operators++;
-        left = n;
-    }
-    return left;
+    return s_cond_chain(p, "OR", DDB_XN_OR, s_cond_and);
 }
 
 /* ---- common entry checks ------------------------------------------------------------- */

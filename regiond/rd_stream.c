@@ -443,6 +443,39 @@ int rd_stream_find(rd_store_t *s, const char *arn, const char *account, ddb_aren
     return 0;
 }
 
+/* Steps a page query prepared with LIMIT max + 1: reads up to max rows with row(),
+ * sets *more when one more exists, finalizes st. Returns the row count, or -1 (err
+ * set, naming what) when SQLite fails. */
+static int s_page(sqlite3 *db, sqlite3_stmt *st, int max, bool *more, const char *what, ddb_err_t *err,
+                  void (*row)(sqlite3_stmt *, int, void *), void *ctx)
+{
+    int n = 0, rc;
+    *more = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == max) {
+            *more = true;
+            break;
+        }
+        row(st, n++, ctx);
+    }
+    bool failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+    sqlite3_finalize(st);
+    return failed ? s_fail(db, err, what) : n;
+}
+
+typedef struct s_page_out {
+    ddb_arena_t *arena;
+    void *rows;   /* rd_stream_info_t[] or rd_shard_t[] */
+} s_page_out_t;
+
+static void s_info_at(sqlite3_stmt *st, int i, void *ctx)
+{
+    s_page_out_t *o = ctx;
+    s_info_row(st, o->arena, (rd_stream_info_t *)o->rows + i);
+}
+
+static void s_shard_at(sqlite3_stmt *st, int i, void *ctx);
+
 int rd_stream_list(rd_store_t *s, const char *account, const char *table_name, const char *after, int max,
                    ddb_arena_t *a, rd_stream_info_t *out, bool *more, ddb_err_t *err)
 {
@@ -456,18 +489,8 @@ int rd_stream_list(rd_store_t *s, const char *account, const char *table_name, c
         sqlite3_bind_text(st, 2, table_name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, after ? after : "", -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, max + 1);
-    int n = 0, rc;
-    *more = false;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == max) {
-            *more = true;
-            break;
-        }
-        s_info_row(st, a, &out[n++]);
-    }
-    bool failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
-    sqlite3_finalize(st);
-    return failed ? s_fail(db, err, "list streams") : n;
+    s_page_out_t o = { a, out };
+    return s_page(db, st, max, more, "list streams", err, s_info_at, &o);
 }
 
 #define SHARD_COLS "ordinal, shard_id, parent_id, start_seq, end_seq"
@@ -479,6 +502,12 @@ static void s_shard_row(sqlite3_stmt *st, ddb_arena_t *a, rd_shard_t *out)
     out->parent_id = s_col_str(st, 2, a);
     out->start_seq = sqlite3_column_int64(st, 3);
     out->end_seq = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4);
+}
+
+static void s_shard_at(sqlite3_stmt *st, int i, void *ctx)
+{
+    s_page_out_t *o = ctx;
+    s_shard_row(st, o->arena, (rd_shard_t *)o->rows + i);
 }
 
 int rd_stream_shards(rd_store_t *s, const rd_stream_info_t *info, const char *after, int max, ddb_arena_t *a,
@@ -501,18 +530,8 @@ int rd_stream_shards(rd_store_t *s, const rd_stream_info_t *info, const char *af
     sqlite3_bind_text(st, 1, info->arn, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, after_ordinal);
     sqlite3_bind_int(st, 3, max + 1);
-    int n = 0, rc;
-    *more = false;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == max) {
-            *more = true;
-            break;
-        }
-        s_shard_row(st, a, &out[n++]);
-    }
-    bool failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
-    sqlite3_finalize(st);
-    return failed ? s_fail(db, err, "list shards") : n;
+    s_page_out_t o = { a, out };
+    return s_page(db, st, max, more, "list shards", err, s_shard_at, &o);
 }
 
 int rd_stream_shard(rd_store_t *s, const rd_stream_info_t *info, const char *shard_id, int64_t ordinal,

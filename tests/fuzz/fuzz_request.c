@@ -28,8 +28,8 @@ typedef struct rq_op {
 } rq_op_t;
 
 /* Selected by the request's first byte: 0-9 and a-v are indexes 0..31, any other
- * byte picks by its value modulo 32. Operations that are not implemented yet must
- * answer UnknownOperationException (and get fuzzed for real once they are). */
+ * byte picks by its value modulo 32. Names the regiond does not know must answer
+ * UnknownOperationException; the others are fuzzed through their handlers. */
 static const rq_op_t s_ops[32] = {
     { "PutItem", PROTO_SVC_DYNAMODB },            /* 0 */
     { "GetItem", PROTO_SVC_DYNAMODB },            /* 1 */
