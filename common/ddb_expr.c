@@ -54,6 +54,29 @@ static bool s_key_is_valid(const char *key, size_t len, char sigil)
     return true;
 }
 
+/* Limits on the substitution maps (the service's "Expression parameters"
+ * constraints): a placeholder is at most 255 bytes, an attribute name at most
+ * 65535, and each map, keys and values together, at most 2 MB. */
+#define S_MAX_KEY_BYTES 255
+#define S_MAX_NAME_BYTES 65535
+#define S_MAX_MAP_BYTES (2 * 1024 * 1024)
+#define S_NAME_TOO_LARGE "1 validation error detected: Attribute name is too large, must be less than 65536 bytes"
+
+/* A placeholder of map (sigil '#': ExpressionAttributeNames, ':': ...Values):
+ * its length first, then its syntax, as the service checks them. */
+static int s_check_key(const char *key, size_t len, char sigil, ddb_err_t *err)
+{
+    const char *map = sigil == '#' ? "ExpressionAttributeNames" : "ExpressionAttributeValues";
+    if (len > S_MAX_KEY_BYTES)
+        return ddb_err_set(err, DDB_ERR_VALIDATION,
+                           "%s contains invalid key: The expression attribute map contains a key that is too long; "
+                           "size of key: %zu", map, len);
+    if (!s_key_is_valid(key, len, sigil))
+        return ddb_err_set(err, DDB_ERR_VALIDATION, "%s contains invalid key: Syntax error; key: \"%.*s\"", map,
+                           (int)len, key);
+    return 0;
+}
+
 static ddb_expr_entry_t *s_table_push(ddb_arena_t *a, ddb_expr_table_t *t)
 {
     if (t->count == t->cap) {
@@ -121,10 +144,10 @@ ddb_expr_entry_t *ddb_expr_table_find(ddb_expr_table_t *t, const char *key, size
 int ddb_expr_ctx_add_name(ddb_expr_ctx_t *ctx, const char *key, size_t key_len,
                           const char *name, size_t name_len, ddb_err_t *err)
 {
-    if (!s_key_is_valid(key, key_len, '#'))
-        return ddb_err_set(err, DDB_ERR_VALIDATION,
-                           "ExpressionAttributeNames contains invalid key: Syntax error; key: \"%.*s\"",
-                           (int)key_len, key);
+    if (s_check_key(key, key_len, '#', err) != 0)
+        return -1;
+    if (name_len > S_MAX_NAME_BYTES)
+        return ddb_err_set(err, DDB_ERR_VALIDATION, S_NAME_TOO_LARGE);
     ddb_expr_entry_t *e = s_table_push(ctx->arena, &ctx->names);
     e->key.ptr = ddb_arena_strndup(ctx->arena, key, key_len);
     e->key.len = key_len;
@@ -136,10 +159,8 @@ int ddb_expr_ctx_add_name(ddb_expr_ctx_t *ctx, const char *key, size_t key_len,
 int ddb_expr_ctx_add_value(ddb_expr_ctx_t *ctx, const char *key, size_t key_len,
                            const ddb_value_t *value, ddb_err_t *err)
 {
-    if (!s_key_is_valid(key, key_len, ':'))
-        return ddb_err_set(err, DDB_ERR_VALIDATION,
-                           "ExpressionAttributeValues contains invalid key: Syntax error; key: \"%.*s\"",
-                           (int)key_len, key);
+    if (s_check_key(key, key_len, ':', err) != 0)
+        return -1;
     ddb_expr_entry_t *e = s_table_push(ctx->arena, &ctx->values);
     e->key.ptr = ddb_arena_strndup(ctx->arena, key, key_len);
     e->key.len = key_len;
@@ -156,6 +177,11 @@ int ddb_expr_ctx_load_json(ddb_expr_ctx_t *ctx, const cJSON *names, const cJSON 
             return ddb_err_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type in payload");
         if (!names->child)
             return ddb_err_set(err, DDB_ERR_VALIDATION, "ExpressionAttributeNames must not be empty");
+        size_t total = 0;
+        for (it = names->child; it; it = it->next)
+            total += strlen(it->string) + (cJSON_IsString(it) ? strlen(it->valuestring) : 0);
+        if (total > S_MAX_MAP_BYTES)
+            return ddb_err_set(err, DDB_ERR_VALIDATION, "ExpressionAttributeNames exceeds max size");
         for (it = names->child; it; it = it->next) {
             if (!cJSON_IsString(it))
                 return ddb_err_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type in payload");
@@ -171,13 +197,16 @@ int ddb_expr_ctx_load_json(ddb_expr_ctx_t *ctx, const cJSON *names, const cJSON 
             return ddb_err_set(err, DDB_ERR_VALIDATION, "ExpressionAttributeValues must not be empty");
         /* The service checks every key before it looks at any value. */
         for (it = values->child; it; it = it->next)
-            if (!s_key_is_valid(it->string, strlen(it->string), ':'))
-                return ddb_err_set(err, DDB_ERR_VALIDATION,
-                                   "ExpressionAttributeValues contains invalid key: Syntax error; key: \"%s\"",
-                                   it->string);
+            if (s_check_key(it->string, strlen(it->string), ':', err) != 0)
+                return -1;
+        size_t total = 0;
         for (it = values->child; it; it = it->next) {
             ddb_err_t inner = DDB_ERR_INIT;
             ddb_value_t *v = ddb_value_from_json(it, ctx->arena, &inner);
+            if (!v && strcmp(inner.message, S_NAME_TOO_LARGE) == 0) {   /* the service does not wrap this one */
+                ddb_err_clear(&inner);
+                return ddb_err_set(err, DDB_ERR_VALIDATION, S_NAME_TOO_LARGE);
+            }
             if (!v) {
                 int rc = ddb_err_set(err, inner.kind == DDB_OK ? DDB_ERR_VALIDATION : inner.kind,
                                      "ExpressionAttributeValues contains invalid value: %s for key %s",
@@ -187,7 +216,10 @@ int ddb_expr_ctx_load_json(ddb_expr_ctx_t *ctx, const cJSON *names, const cJSON 
             }
             if (ddb_expr_ctx_add_value(ctx, it->string, strlen(it->string), v, err) < 0)
                 return -1;
+            total += strlen(it->string) + ddb_value_size(v);
         }
+        if (total > S_MAX_MAP_BYTES)
+            return ddb_err_set(err, DDB_ERR_VALIDATION, "ExpressionAttributeValues exceeds max size");
     }
     return 0;
 }

@@ -105,6 +105,20 @@ int ddb_sigv4_parse_auth(const char *header, ddb_sigv4_auth_t *auth, char *why, 
     return 0;
 }
 
+int ddb_sigv4_signs_header(const ddb_sigv4_auth_t *auth, const char *name)
+{
+    size_t name_len = strlen(name);
+    const char *p = auth->signed_headers.ptr, *end = p + auth->signed_headers.len;
+    while (p < end) {
+        const char *semi = memchr(p, ';', (size_t)(end - p));
+        const char *stop = semi ? semi : end;
+        if ((size_t)(stop - p) == name_len && strncasecmp(p, name, name_len) == 0)
+            return 1;
+        p = stop + 1;
+    }
+    return 0;
+}
+
 static int s_unreserved(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||

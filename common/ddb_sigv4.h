@@ -53,6 +53,10 @@ typedef struct ddb_sigv4_request {
  * not a well-formed AWS4-HMAC-SHA256 header. */
 int ddb_sigv4_parse_auth(const char *header, ddb_sigv4_auth_t *auth, char *why, size_t why_size);
 
+/* 1 if auth's SignedHeaders lists name (compared without regard to case), 0
+ * otherwise. */
+int ddb_sigv4_signs_header(const ddb_sigv4_auth_t *auth, const char *name);
+
 /* Appends the canonical request of req, signed with auth's SignedHeaders, to out.
  * Returns 0, or -1 if a signed header is missing from the request (why says which). */
 int ddb_sigv4_canonical_request(const ddb_sigv4_request_t *req, const ddb_sigv4_auth_t *auth, ddb_buf_t *out,

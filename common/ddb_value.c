@@ -21,6 +21,10 @@
 #define MSG_BS_EMPTY MSG_INVALID "Binary sets should not be empty"
 #define MSG_NS_DUP "Input collection contains duplicates"
 #define MSG_DEPTH "Nesting Levels have exceeded supported limits"
+/* Attribute names (map keys at any level) are 1..65535 bytes; the service's words,
+ * 65536 included, for PutItem, nested keys and UpdateItem alike. */
+#define MAX_NAME_BYTES 65535
+#define MSG_NAME_TOO_LARGE "1 validation error detected: Attribute name is too large, must be less than 65536 bytes"
 /* Not confirmed against the service (null members of a set). */
 #define MSG_SS_NULL MSG_INVALID "An string set may not have a null string as a member"
 #define MSG_NS_NULL "The parameter cannot be converted to a numeric value"
@@ -412,10 +416,15 @@ static ddb_value_t *s_build_map(const cJSON *obj, ddb_arena_t *a, int depth, ddb
     size_t n = (size_t)cJSON_GetArraySize(obj);
     ddb_value_t *map = ddb_value_new_map(a, n);
     for (const cJSON *c = obj->child; c; c = c->next) {
+        size_t name_len = strlen(c->string);
+        if (name_len > MAX_NAME_BYTES) {
+            ddb_err_set(err, DDB_ERR_VALIDATION, MSG_NAME_TOO_LARGE);
+            return NULL;
+        }
         ddb_value_t *child = s_build(c, a, depth, err);
         if (!child)
             return NULL;
-        ddb_map_put(map, s_copy(a, c->string, strlen(c->string)), child);
+        ddb_map_put(map, s_copy(a, c->string, name_len), child);
     }
     s_map_dedupe(map, a);
     return map;

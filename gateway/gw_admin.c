@@ -157,6 +157,8 @@ static void s_append_cluster_json(const s_cluster_query_t *q, ddb_buf_t *out)
         s_append_member(out, slot, "links");
         ddb_buf_puts(out, ",\"link_faults\":");
         s_append_member(out, slot, "link_faults");
+        ddb_buf_puts(out, ",\"disk\":");   /* the chaos disk-full switch (rd_vfs) */
+        s_append_member(out, slot, "disk");
         ddb_buf_putc(out, '}');
     }
     ddb_buf_puts(out, "]}");

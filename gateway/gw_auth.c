@@ -22,6 +22,10 @@
 static const char s_bad_signature[] =
     "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access "
     "Key and signing method. Consult the service documentation for details.";
+/* A signature that does not cover the host could be replayed against another
+ * endpoint, one that does not cover X-Amz-Date outside its 15 minutes. */
+static const char s_host_unsigned[] = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.";
+static const char s_date_unsigned[] = "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.";
 
 static int s_is_account(const char *s)
 {
@@ -209,6 +213,11 @@ int gw_auth_verify(const gw_auth_t *auth, struct evhttp_request *req, const void
                  "Authorization=%.200s", header);
         return -1;
     }
+    /* the service checks these before the date, the scope and the key */
+    if (!ddb_sigv4_signs_header(&sig, "host") && !ddb_sigv4_signs_header(&sig, ":authority"))
+        return s_fail(DDB_ERR_INVALID_SIGNATURE, kind, message, message_size, s_host_unsigned);
+    if (!ddb_sigv4_signs_header(&sig, "x-amz-date"))
+        return s_fail(DDB_ERR_INVALID_SIGNATURE, kind, message, message_size, s_date_unsigned);
     const gw_cred_t *cred = s_find(auth, sig.access_key);
     if (!cred)
         return s_fail(DDB_ERR_UNRECOGNIZED_CLIENT, kind, message, message_size,

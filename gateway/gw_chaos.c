@@ -1,12 +1,14 @@
 /* gw_chaos: the fault tables and their parsing (cJSON: admin path only), the
  * client-facing faults applied before a request is forwarded, the process faults
- * (through gw_super) and the push of the link table to the regionds. A POST is parsed
- * and validated whole into a copy first: a malformed one changes nothing. */
+ * (through gw_super) and the push of the link table and of the disk-full switches to
+ * the regionds. A POST is parsed and validated whole into a copy first: a malformed
+ * one changes nothing. */
 #include "gw_chaos.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <cjson/cJSON.h>
 #include <event2/event.h>
@@ -17,6 +19,9 @@
 
 #define GW_CHAOS_LINKS 128
 #define GW_CHAOS_OPS 16
+/* The regions whose disk-full switch is on, for regionds started from now on (a full
+ * disk stays full across a restart); read by meridian-regiond at start. */
+#define GW_CHAOS_DISK_ENV "MERIDIAN_CHAOS_DISK_FULL"
 
 typedef struct gw_chaos_link {
     char origin[GW_REGION_NAME_MAX + 1];
@@ -42,7 +47,16 @@ typedef struct gw_chaos_tables {
     size_t n_links;
     gw_chaos_region_t regions[GW_MAX_REGIONS];
     size_t n_regions;
+    char disk_full[GW_MAX_REGIONS][GW_REGION_NAME_MAX + 1];   /* regions whose disk is "full" */
+    size_t n_disk_full;
 } gw_chaos_tables_t;
+
+typedef struct gw_chaos_disk_sync {   /* what a region's regiond has of the disk-full switch */
+    gw_region_t *region;
+    pid_t pid;                    /* the process that acknowledged ... */
+    bool full;                    /* ... this state */
+    bool in_flight;               /* a SetDiskFull is on its way */
+} gw_chaos_disk_sync_t;
 
 typedef struct gw_chaos_held {    /* a request waiting out its region's latency */
     struct gw_chaos_held *prev, *next;
@@ -58,6 +72,8 @@ typedef struct gw_chaos {
     uint64_t generation;          /* of the link table, for the push */
     gw_chaos_held_t *held;        /* requests held for latency */
     uint64_t injected;            /* errors and outages answered */
+    gw_chaos_disk_sync_t disk_sync[GW_MAX_REGIONS];
+    size_t n_disk_sync;
 } gw_chaos_t;
 
 static gw_chaos_t *s_chaos;       /* one gateway per process */
@@ -402,6 +418,58 @@ static int s_parse_process(s_parse_t *p, gw_t *gw, const cJSON *j, s_process_op_
     return s_bad(p, "action must be kill, pause, resume or restart%s", NULL);
 }
 
+static bool s_disk_listed(const gw_chaos_tables_t *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_disk_full; i++)
+        if (strcmp(t->disk_full[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* One {"region","on"} of disk_full: the region's disk-full switch on or off. The
+ * switch lives in the regiond's SQLite VFS: an in-memory cluster has no disk. */
+static int s_parse_disk_full(s_parse_t *p, gw_t *gw, const cJSON *j, gw_chaos_tables_t *t)
+{
+    static const char *const keys[] = { "region", "on", NULL };
+    char name[GW_REGION_NAME_MAX + 1];
+    if (!cJSON_IsObject(j) || s_only_keys(p, j, keys, "disk_full") != 0 ||
+        s_region_name(p, cJSON_GetObjectItemCaseSensitive(j, "region"), "region", name) != 0)
+        return p->message[0] ? -1 : s_bad(p, "each of disk_full must be {\"region\",\"on\"}%s", NULL);
+    const cJSON *on = cJSON_GetObjectItemCaseSensitive(j, "on");
+    if (!cJSON_IsBool(on))
+        return s_bad(p, "on must be true or false%s", NULL);
+    if (gw->cfg.in_memory && cJSON_IsTrue(on))
+        return s_bad(p, "disk_full needs a data directory: this cluster keeps its data in memory%s", NULL);
+    bool listed = s_disk_listed(t, name);
+    if (cJSON_IsTrue(on) && !listed) {
+        if (t->n_disk_full == GW_MAX_REGIONS)
+            return s_bad(p, "too many regions with a full disk%s", NULL);
+        snprintf(t->disk_full[t->n_disk_full++], GW_REGION_NAME_MAX + 1, "%s", name);
+    } else if (!cJSON_IsTrue(on) && listed) {
+        size_t i = 0;
+        while (strcmp(t->disk_full[i], name) != 0)
+            i++;
+        memmove(&t->disk_full[i], &t->disk_full[i + 1], (t->n_disk_full - i - 1) * sizeof(t->disk_full[0]));
+        t->n_disk_full--;
+    }
+    return 0;
+}
+
+/* Hands the disk-full regions to regionds started from now on (the gateway forks
+ * them, and it is single-threaded). */
+static void s_disk_env(const gw_chaos_tables_t *t)
+{
+    char list[GW_MAX_REGIONS * (GW_REGION_NAME_MAX + 1) + 1];
+    size_t len = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < t->n_disk_full; i++)
+        len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "", t->disk_full[i]);
+    if (len)
+        setenv(GW_CHAOS_DISK_ENV, list, 1);
+    else
+        unsetenv(GW_CHAOS_DISK_ENV);
+}
+
 static void s_error_json(ddb_buf_t *out, const char *message)
 {
     ddb_buf_puts(out, "{\"error\":\"ValidationError\",\"message\":");
@@ -411,7 +479,7 @@ static void s_error_json(ddb_buf_t *out, const char *message)
 
 int gw_chaos_post(gw_t *gw, const char *body, size_t len, ddb_buf_t *out)
 {
-    static const char *const keys[] = { "seed", "clear", "heal", "links", "regions", "process", NULL };
+    static const char *const keys[] = { "seed", "clear", "heal", "links", "regions", "process", "disk_full", NULL };
     gw_chaos_t *c = s_get();
     s_parse_t p = { { 0 } };
     s_process_op_t ops[GW_MAX_REGIONS * 2];
@@ -435,7 +503,8 @@ int gw_chaos_post(gw_t *gw, const char *body, size_t len, ddb_buf_t *out)
     const cJSON *heal = cJSON_GetObjectItemCaseSensitive(root, "heal");
     const cJSON *links = cJSON_GetObjectItemCaseSensitive(root, "links");
     const cJSON *regions = cJSON_GetObjectItemCaseSensitive(root, "regions");
-    const cJSON *process = cJSON_GetObjectItemCaseSensitive(root, "process"), *e;
+    const cJSON *process = cJSON_GetObjectItemCaseSensitive(root, "process");
+    const cJSON *disk_full = cJSON_GetObjectItemCaseSensitive(root, "disk_full"), *e;
     if (seed && (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > 9007199254740992.0)) {
         s_bad(&p, "seed must be a non-negative integer%s", NULL);
         goto bad;
@@ -444,19 +513,22 @@ int gw_chaos_post(gw_t *gw, const char *body, size_t len, ddb_buf_t *out)
         s_bad(&p, "clear must be true or false%s", NULL);
         goto bad;
     }
-    if ((links && !cJSON_IsArray(links)) || (regions && !cJSON_IsArray(regions)) || (process && !cJSON_IsArray(process))) {
-        s_bad(&p, "links, regions and process must be lists%s", NULL);
+    if ((links && !cJSON_IsArray(links)) || (regions && !cJSON_IsArray(regions)) || (process && !cJSON_IsArray(process)) ||
+        (disk_full && !cJSON_IsArray(disk_full))) {
+        s_bad(&p, "links, regions, process and disk_full must be lists%s", NULL);
         goto bad;
     }
     if (cJSON_IsTrue(clear)) {
         t->n_links = 0;
         t->n_regions = 0;
+        t->n_disk_full = 0;
     }
     if (heal && s_parse_heal(&p, heal, t) != 0)
         goto bad;
     cJSON_ArrayForEach(e, links) if (s_parse_link(&p, e, t) != 0) goto bad;
     cJSON_ArrayForEach(e, regions) if (s_parse_region(&p, e, t) != 0) goto bad;
     cJSON_ArrayForEach(e, process) if (s_parse_process(&p, gw, e, ops, &n_ops) != 0) goto bad;
+    cJSON_ArrayForEach(e, disk_full) if (s_parse_disk_full(&p, gw, e, t) != 0) goto bad;
 
     /* valid: apply */
     bool links_changed = t->n_links != c->t.n_links || memcmp(t->links, c->t.links, t->n_links * sizeof(t->links[0]));
@@ -465,6 +537,7 @@ int gw_chaos_post(gw_t *gw, const char *body, size_t len, ddb_buf_t *out)
         links_changed = true;
     }
     c->t = *t;
+    s_disk_env(&c->t);
     if (seed)
         s_reseed(c);
     if (links_changed)
@@ -492,6 +565,29 @@ out:
 }
 
 /* ---- what is in force ---- */
+
+/* The disk-full sync record of region r (made on first use), or NULL if there is no
+ * room (cannot happen: one per region). */
+static gw_chaos_disk_sync_t *s_disk_sync(gw_chaos_t *c, gw_region_t *r)
+{
+    for (size_t i = 0; i < c->n_disk_sync; i++)
+        if (c->disk_sync[i].region == r)
+            return &c->disk_sync[i];
+    if (c->n_disk_sync == GW_MAX_REGIONS)
+        return NULL;
+    gw_chaos_disk_sync_t *d = &c->disk_sync[c->n_disk_sync++];
+    memset(d, 0, sizeof(*d));
+    d->region = r;
+    return d;
+}
+
+/* True when r's running regiond has acknowledged the disk-full state in force. */
+static bool s_disk_synced(gw_chaos_t *c, gw_region_t *r)
+{
+    gw_chaos_disk_sync_t *d = c ? s_disk_sync(c, r) : NULL;
+    bool want = c && s_disk_listed(&c->t, r->name);
+    return r->pid > 0 && d && d->pid == r->pid && d->full == want;
+}
 
 static void s_link_json(const gw_chaos_link_t *l, ddb_buf_t *out)
 {
@@ -542,22 +638,76 @@ void gw_chaos_to_json(gw_t *gw, ddb_buf_t *out)
         }
         ddb_buf_putc(out, '}');
     }
+    ddb_buf_puts(out, "],\"disk_full\":[");
+    for (size_t i = 0; c && i < c->t.n_disk_full; i++) {
+        ddb_buf_puts(out, i ? ",{\"region\":" : "{\"region\":");
+        ddb_buf_json_str(out, c->t.disk_full[i], strlen(c->t.disk_full[i]));
+        ddb_buf_puts(out, ",\"on\":true}");
+    }
     ddb_buf_puts(out, "],\"processes\":{");
     for (size_t i = 0; i < gw->nregions; i++) {
         gw_region_t *r = gw->regions[i];
         if (i)
             ddb_buf_putc(out, ',');
         ddb_buf_json_str(out, r->name, r->name_len);
-        ddb_buf_printf(out, ":{\"state\":\"%s\",\"pid\":%d,\"chaos\":%s,\"links_synced\":%s}",
+        ddb_buf_printf(out, ":{\"state\":\"%s\",\"pid\":%d,\"chaos\":%s,\"links_synced\":%s,\"disk_full_synced\":%s}",
                        gw_super_state_name(gw_super_state(r)), (int)r->pid,
                        r->held_down ? "\"killed\"" : r->paused ? "\"paused\"" : "null",
                        (r->pid > 0 && r->links_pushed == (c ? c->generation : 0) && r->links_pushed_pid == r->pid)
-                           ? "true" : "false");
+                           ? "true" : "false",
+                       s_disk_synced(c, r) ? "true" : "false");
     }
     ddb_buf_printf(out, "},\"injected\":%llu}", c ? (unsigned long long)c->injected : 0ULL);
 }
 
-/* ---- pushing the link table ---- */
+/* ---- pushing the link table and the disk-full switches ---- */
+
+/* Sends the ADMIN request op with body to r's regiond; fn gets the answer with tag.
+ * 0, or -1 when it could not be queued (fn is not called then). */
+static int s_push(gw_region_t *r, const char *op, const ddb_buf_t *body, gw_reply_fn fn, uintptr_t tag)
+{
+    char request_id[GW_REQUEST_ID_LEN + 1];
+    gw_http_request_id(request_id);
+    proto_request_t preq;
+    memset(&preq, 0, sizeof(preq));
+    preq.service = PROTO_SVC_ADMIN;
+    preq.op = (proto_str_t){ op, strlen(op) };
+    preq.account = (proto_str_t){ "000000000000", 12 };
+    preq.request_id = (proto_str_t){ request_id, GW_REQUEST_ID_LEN };
+    preq.body = (proto_str_t){ body->data, body->len };
+    return gw_region_send(r, &preq, fn, NULL, tag, NULL);
+}
+
+/* tag: the pid the state was sent to, shifted left once, | the state sent. */
+static void s_on_disk_pushed(gw_pending_t *p, int status, const char *body, size_t len)
+{
+    gw_chaos_disk_sync_t *d = s_chaos ? s_disk_sync(s_chaos, p->region) : NULL;
+    if (!d)
+        return;
+    d->in_flight = false;
+    if (status == 200) {
+        d->pid = (pid_t)(p->tag >> 1);
+        d->full = (p->tag & 1) != 0;
+    } else {
+        DDB_WARN("SetDiskFull to %s: %d %.*s", p->region->name, status, (int)(len > 200 ? 200 : len), body);
+    }
+}
+
+/* Sends r's regiond the disk-full state in force unless it has it or it is on its way
+ * (a regiond started after the change has it from its environment already; this
+ * covers the ones running, and confirms it). */
+static void s_disk_tick(gw_chaos_t *c, gw_region_t *r)
+{
+    gw_chaos_disk_sync_t *d = s_disk_sync(c, r);
+    bool want = s_disk_listed(&c->t, r->name);
+    if (!d || d->in_flight || (d->pid == r->pid && d->full == want))
+        return;
+    ddb_buf_t body = DDB_BUF_INIT;
+    ddb_buf_printf(&body, "{\"full\":%s}", want ? "true" : "false");
+    /* in flight until the answer, or the 500 of a lost one, comes back */
+    d->in_flight = s_push(r, "SetDiskFull", &body, s_on_disk_pushed, ((uintptr_t)r->pid << 1) | (want ? 1u : 0u)) == 0;
+    ddb_buf_free(&body);
+}
 
 static void s_on_pushed(gw_pending_t *p, int status, const char *body, size_t len)
 {
@@ -579,24 +729,18 @@ void gw_chaos_tick(gw_t *gw)
     ddb_buf_t body = DDB_BUF_INIT;
     for (size_t i = 0; i < gw->nregions; i++) {
         gw_region_t *r = gw->regions[i];
-        if (r->pid <= 0 || r->paused || (r->links_pushed == c->generation && r->links_pushed_pid == r->pid))
+        if (r->pid <= 0 || r->paused)
+            continue;
+        s_disk_tick(c, r);
+        if (r->links_pushed == c->generation && r->links_pushed_pid == r->pid)
             continue;
         if (body.len == 0) {
             ddb_buf_printf(&body, "{\"seed\":%llu,\"links\":", (unsigned long long)c->t.seed);
             s_links_json(c, &body);
             ddb_buf_putc(&body, '}');
         }
-        char request_id[GW_REQUEST_ID_LEN + 1];
-        gw_http_request_id(request_id);
-        proto_request_t preq;
-        memset(&preq, 0, sizeof(preq));
-        preq.service = PROTO_SVC_ADMIN;
-        preq.op = (proto_str_t){ "SetLinkFaults", 13 };
-        preq.account = (proto_str_t){ "000000000000", 12 };
-        preq.request_id = (proto_str_t){ request_id, GW_REQUEST_ID_LEN };
-        preq.body = (proto_str_t){ body.data, body.len };
         r->links_pushed_pid = -1;   /* in flight: do not resend until answered or the next tick */
-        gw_region_send(r, &preq, s_on_pushed, NULL, (uintptr_t)c->generation, NULL);
+        s_push(r, "SetLinkFaults", &body, s_on_pushed, (uintptr_t)c->generation);
     }
     ddb_buf_free(&body);
 }

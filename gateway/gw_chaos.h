@@ -2,8 +2,10 @@
  * origin -> destination (delay, jitter, drop, partition: pushed to every regiond as the
  * admin op "SetLinkFaults", applied at its link filter); per region, client-facing
  * (latency, error injection in the service's wire form, outage = 503); per region
- * process (kill, pause, resume, restart through gw_super). A seed makes every random
- * choice repeatable. Driven by POST /_meridian/chaos; GET shows what is in force. */
+ * process (kill, pause, resume, restart through gw_super); per region disk full (pushed
+ * as the admin op "SetDiskFull", applied by the regiond's SQLite VFS, and handed to a
+ * regiond that restarts in its environment). A seed makes every random choice
+ * repeatable. Driven by POST /_meridian/chaos; GET shows what is in force. */
 #ifndef GW_CHAOS_H
 #define GW_CHAOS_H
 
@@ -34,8 +36,9 @@ gw_chaos_verdict_t gw_chaos_intercept(gw_t *gw, gw_region_t *r, const char *op, 
 int gw_chaos_post(gw_t *gw, const char *body, size_t len, ddb_buf_t *out);
 /* Appends the faults in force as JSON (the GET /_meridian/chaos answer). */
 void gw_chaos_to_json(gw_t *gw, ddb_buf_t *out);
-/* Pushes the link faults to every live regiond that has not acknowledged the current
- * table (call periodically: a restarted regiond starts without faults). */
+/* Pushes the link faults and the disk-full switch to every live regiond that has not
+ * acknowledged the current state (call periodically: a restarted regiond starts
+ * without link faults). */
 void gw_chaos_tick(gw_t *gw);
 /* Answers the requests it still holds (503) and frees the chaos state. */
 void gw_chaos_destroy(gw_t *gw);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -117,19 +118,29 @@ static const char *s_reason(int status)
     }
 }
 
+/* Writes v in decimal to out (room for 21 bytes); snprintf costs more per reply. */
+static const char *s_u64(uint64_t v, char out[21])
+{
+    char *p = out + 20;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
 /* Sets the reply headers and body and sends; flags are GW_FLAG_*. */
 static void s_send(struct evhttp_request *req, int status, const char *content_type, const char *request_id,
                    const char *body, size_t len, unsigned flags)
 {
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
-    char num[24];
+    char num[21];
     evhttp_add_header(headers, "Content-Type", content_type);
     if (request_id)
         evhttp_add_header(headers, "x-amzn-RequestId", request_id);
-    snprintf(num, sizeof(num), "%lu", (unsigned long)crc32_z(0L, (const Bytef *)body, len));
-    evhttp_add_header(headers, "x-amz-crc32", num);
-    snprintf(num, sizeof(num), "%zu", len);
-    evhttp_add_header(headers, "Content-Length", num);
+    evhttp_add_header(headers, "x-amz-crc32", s_u64(crc32_z(0L, (const Bytef *)body, len), num));
+    evhttp_add_header(headers, "Content-Length", s_u64(len, num));
     if (flags & GW_FLAG_CORS)
         evhttp_add_header(headers, "Access-Control-Allow-Origin", "*");
     if (len > 0)
@@ -266,6 +277,38 @@ static void s_printable(const char *s, size_t len, char *out, size_t out_size)
     out[n] = '\0';
 }
 
+/* The request headers the routing reads, found in one pass (the first of each). */
+typedef struct gw_route_headers {
+    const char *origin, *content_type, *target, *authorization;
+} gw_route_headers_t;
+
+static void s_route_headers(const struct evkeyvalq *headers, gw_route_headers_t *h)
+{
+    memset(h, 0, sizeof(*h));
+    const struct evkeyval *kv;
+    TAILQ_FOREACH (kv, headers, next) {
+        const char **slot = NULL;
+        switch (kv->key[0] | 0x20) {
+        case 'o':
+            slot = strcasecmp(kv->key, "Origin") == 0 ? &h->origin : NULL;
+            break;
+        case 'c':
+            slot = strcasecmp(kv->key, "Content-Type") == 0 ? &h->content_type : NULL;
+            break;
+        case 'x':
+            slot = strcasecmp(kv->key, "X-Amz-Target") == 0 ? &h->target : NULL;
+            break;
+        case 'a':
+            slot = strcasecmp(kv->key, "Authorization") == 0 ? &h->authorization : NULL;
+            break;
+        default:
+            break;
+        }
+        if (slot && !*slot)
+            *slot = kv->value;
+    }
+}
+
 /* Answers a DynamoDB or Streams request: checks, chaos faults (held_ms > 0: the
  * region's added latency was already served), then forwarding to the region. */
 static void s_handle_dynamodb(gw_t *gw, struct evhttp_request *req, uint64_t held_ms)
@@ -279,9 +322,11 @@ static void s_handle_dynamodb(gw_t *gw, struct evhttp_request *req, uint64_t hel
     struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
     struct evbuffer *input = evhttp_request_get_input_buffer(req);
     size_t body_len = evbuffer_get_length(input);
-    unsigned flags = evhttp_find_header(headers, "Origin") ? GW_FLAG_CORS : 0;
+    gw_route_headers_t hdr;
+    s_route_headers(headers, &hdr);
+    unsigned flags = hdr.origin ? GW_FLAG_CORS : 0;
 
-    const char *ct = evhttp_find_header(headers, "Content-Type");
+    const char *ct = hdr.content_type;
     if (ct && s_media_type_is(ct, GW_CT_JSON)) {
         flags |= GW_FLAG_JSON_CT;
     } else if (body_len > 0 && !(ct && s_media_type_is(ct, GW_CT_AMZ_JSON))) {
@@ -297,7 +342,7 @@ static void s_handle_dynamodb(gw_t *gw, struct evhttp_request *req, uint64_t hel
 
     uint32_t service;
     proto_str_t op;
-    if (s_parse_target(evhttp_find_header(headers, "X-Amz-Target"), &service, &op) != 0) {
+    if (s_parse_target(hdr.target, &service, &op) != 0) {
         kind = DDB_ERR_UNKNOWN_OPERATION;
         message[0] = '\0';   /* the service sends only __type here */
         goto fail;
@@ -306,7 +351,7 @@ static void s_handle_dynamodb(gw_t *gw, struct evhttp_request *req, uint64_t hel
     proto_str_t akid = { NULL, 0 };
     proto_str_t account = { GW_DEFAULT_ACCOUNT, 12 };
     proto_str_t region_name = { gw->cfg.default_region, strlen(gw->cfg.default_region) };
-    const char *auth = evhttp_find_header(headers, "Authorization");
+    const char *auth = hdr.authorization;
     if (gw->auth) {
         /* verified before anything is created for the request's region or account */
         const void *body = body_len ? (const void *)evbuffer_pullup(input, -1) : (const void *)"";

@@ -1,23 +1,32 @@
-/* gw_region: the per-region DEALER sockets and the requests in flight on them.
- * ZMQ_FD is edge-triggered: after every send and on every fd event we read
- * ZMQ_EVENTS and receive until POLLIN clears, or replies stall. In-flight records
- * are kept in send order per region, so timeouts only look at list heads. */
+/* gw_region: the per-region connection to the regiond and the requests in flight
+ * on it. One unix stream socket per region carries length-prefixed proto frames
+ * (proto.h) both ways, read and written by this thread's event loop: requests
+ * queued in one loop turn leave in one write, and no I/O thread or wakeup sits
+ * between the two loops. While the regiond is not listening (starting, restarting)
+ * requests wait in the output buffer and a timer retries the connection. In-flight
+ * records are kept in send order per region, so timeouts only look at list heads. */
 #include "gw_region.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <event2/buffer.h>
 #include <event2/event.h>
-#include <zmq.h>
 
 #include "ddb_err.h"
 #include "ddb_log.h"
 #include "gw_super.h"
 
-#define GW_ZMQ_HWM 100000          /* messages queued per socket before EAGAIN */
-#define GW_ZMQ_RECONNECT_IVL_MS 10 /* retry connecting to a regiond still starting */
+#define GW_CONNECT_FIRST_MS 2       /* first retry of a regiond that is not listening yet */
+#define GW_CONNECT_MAX_MS 100       /* the retry interval doubles up to this */
+#define GW_READ_CHUNK (256 * 1024)  /* bytes read per read() */
 
-static void s_on_zmq_event(evutil_socket_t fd, short what, void *arg);
+static void s_on_read(evutil_socket_t fd, short what, void *arg);
+static void s_on_write(evutil_socket_t fd, short what, void *arg);
+static void s_on_connect_timer(evutil_socket_t fd, short what, void *arg);
 
 void gw_region_internal_error(ddb_buf_t *out)
 {
@@ -47,52 +56,118 @@ gw_region_t *gw_region_find(gw_t *gw, const char *name, size_t len)
     }
 }
 
-static int s_setsockopt_int(void *sock, int option, int value)
+static void s_schedule_connect(gw_region_t *r)
 {
-    return zmq_setsockopt(sock, option, &value, sizeof(value));
+    struct timeval tv = { 0, (suseconds_t)r->connect_delay_ms * 1000 };
+    event_add(r->connect_ev, &tv);
+    r->connect_delay_ms = r->connect_delay_ms * 2 > GW_CONNECT_MAX_MS ? GW_CONNECT_MAX_MS : r->connect_delay_ms * 2;
 }
 
-/* Opens r's DEALER, connects it and hooks its fd into the event loop. */
+/* Arms the write event if there is something to write on a live connection. */
+static void s_want_write(gw_region_t *r)
+{
+    if (r->fd >= 0 && evbuffer_get_length(r->out) > 0 && !event_pending(r->write_ev, EV_WRITE, NULL))
+        event_add(r->write_ev, NULL);
+}
+
+/* One connection attempt; on failure (the regiond is not listening yet, or its
+ * backlog is full) the timer tries again. A unix socket connects at once or not. */
+static void s_connect(gw_region_t *r)
+{
+    if (r->fd >= 0)
+        return;
+    struct sockaddr_un sun;
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    size_t path_len = strlen(r->ipc_path);
+    if (path_len >= sizeof(sun.sun_path))   /* gw.c checked that it fits */
+        return;
+    memcpy(sun.sun_path, r->ipc_path, path_len + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        DDB_WARN("socket for %s: %s", r->name, strerror(errno));
+        s_schedule_connect(r);
+        return;
+    }
+    if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+        close(fd);
+        s_schedule_connect(r);
+        return;
+    }
+    int size = 1024 * 1024;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    r->fd = fd;
+    r->connect_delay_ms = GW_CONNECT_FIRST_MS;
+    event_assign(r->read_ev, r->gw->base, fd, EV_READ | EV_PERSIST, s_on_read, r);
+    event_assign(r->write_ev, r->gw->base, fd, EV_WRITE, s_on_write, r);
+    event_add(r->read_ev, NULL);
+    s_want_write(r);
+    DDB_DEBUG("connected to %s's regiond", r->name);
+}
+
+static void s_on_connect_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    s_connect(arg);
+}
+
+/* Closes the connection if there is one. Bytes already written may have reached a
+ * regiond that died: what was in flight is failed, and the output (which may hold
+ * the rest of a frame cut in the middle, or requests for a dead regiond) is
+ * dropped. Then connecting starts again, at once. */
+static void s_disconnect(gw_region_t *r, const char *why)
+{
+    if (r->fd >= 0) {
+        event_del(r->read_ev);
+        event_del(r->write_ev);
+        close(r->fd);
+        r->fd = -1;
+    }
+    evbuffer_drain(r->in, evbuffer_get_length(r->in));
+    evbuffer_drain(r->out, evbuffer_get_length(r->out));
+    gw_region_fail_inflight(r, why);   /* callbacks may queue new requests: kept */
+    r->connect_delay_ms = GW_CONNECT_FIRST_MS;
+    s_schedule_connect(r);
+}
+
+/* Allocates r's buffers and events and makes the first connection attempt. */
 static int s_open_socket(gw_region_t *r)
 {
     gw_t *gw = r->gw;
-    r->dealer = zmq_socket(gw->zmq_ctx, ZMQ_DEALER);
-    if (!r->dealer) {
-        DDB_ERROR("zmq_socket for %s: %s", r->name, zmq_strerror(errno));
+    r->fd = -1;
+    r->connect_delay_ms = GW_CONNECT_FIRST_MS;
+    r->out = evbuffer_new();
+    r->in = evbuffer_new();
+    r->read_ev = event_new(gw->base, -1, 0, s_on_read, r);
+    r->write_ev = event_new(gw->base, -1, 0, s_on_write, r);
+    r->connect_ev = evtimer_new(gw->base, s_on_connect_timer, r);
+    if (!r->out || !r->in || !r->read_ev || !r->write_ev || !r->connect_ev) {
+        DDB_ERROR("out of memory for %s's connection", r->name);
         return -1;
     }
-    int fd;
-    size_t fd_len = sizeof(fd);
-    if (s_setsockopt_int(r->dealer, ZMQ_LINGER, 0) != 0 || s_setsockopt_int(r->dealer, ZMQ_SNDHWM, GW_ZMQ_HWM) != 0 ||
-        s_setsockopt_int(r->dealer, ZMQ_RCVHWM, GW_ZMQ_HWM) != 0 ||
-        s_setsockopt_int(r->dealer, ZMQ_RECONNECT_IVL, GW_ZMQ_RECONNECT_IVL_MS) != 0 ||
-        zmq_connect(r->dealer, r->endpoint) != 0 || zmq_getsockopt(r->dealer, ZMQ_FD, &fd, &fd_len) != 0) {
-        DDB_ERROR("zmq DEALER to %s: %s", r->endpoint, zmq_strerror(errno));
-        goto fail;
-    }
-    r->zmq_ev = event_new(gw->base, fd, EV_READ | EV_PERSIST, s_on_zmq_event, r);
-    if (!r->zmq_ev || event_add(r->zmq_ev, NULL) != 0) {
-        DDB_ERROR("event for %s's socket failed", r->name);
-        goto fail;
-    }
+    s_connect(r);
     return 0;
-fail:
-    if (r->zmq_ev)
-        event_free(r->zmq_ev);
-    r->zmq_ev = NULL;
-    zmq_close(r->dealer);
-    r->dealer = NULL;
-    return -1;
 }
 
 static void s_close_socket(gw_region_t *r)
 {
-    if (r->zmq_ev)
-        event_free(r->zmq_ev);
-    r->zmq_ev = NULL;
-    if (r->dealer)
-        zmq_close(r->dealer);
-    r->dealer = NULL;
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    if (r->read_ev)
+        event_free(r->read_ev);
+    if (r->write_ev)
+        event_free(r->write_ev);
+    if (r->connect_ev)
+        event_free(r->connect_ev);
+    if (r->out)
+        evbuffer_free(r->out);
+    if (r->in)
+        evbuffer_free(r->in);
+    r->read_ev = r->write_ev = r->connect_ev = NULL;
+    r->out = r->in = NULL;
 }
 
 gw_region_t *gw_region_get(gw_t *gw, const char *name, size_t len)
@@ -121,6 +196,7 @@ gw_region_t *gw_region_get(gw_t *gw, const char *name, size_t len)
         return NULL;
     }
     if (s_open_socket(r) != 0) {
+        s_close_socket(r);
         free(r);
         return NULL;
     }
@@ -165,7 +241,7 @@ int gw_region_send(gw_region_t *r, proto_request_t *req, gw_reply_fn fn, void *a
     gw_t *gw = r->gw;
     if (handle)
         *handle = NULL;
-    gw_pending_t *p = r->dealer ? gw_ptable_take(&gw->pending) : NULL;
+    gw_pending_t *p = r->out ? gw_ptable_take(&gw->pending) : NULL;
     if (!p)
         return -1;
     p->id = ++gw->next_id;
@@ -181,15 +257,18 @@ int gw_region_send(gw_region_t *r, proto_request_t *req, gw_reply_fn fn, void *a
     req->region.ptr = r->name;
     req->region.len = r->name_len;
     msgpack_sbuffer_clear(&gw->sbuf);
-    if (proto_request_encode(req, &gw->sbuf) != 0 || gw_ptable_insert(&gw->pending, p) != 0) {
+    static const char header_room[PROTO_FRAME_HEADER];
+    msgpack_sbuffer_write(&gw->sbuf, header_room, sizeof(header_room));
+    if (proto_request_encode(req, &gw->sbuf) != 0 || gw->sbuf.size - PROTO_FRAME_HEADER > PROTO_FRAME_MAX ||
+        gw_ptable_insert(&gw->pending, p) != 0) {
         gw_ptable_recycle(&gw->pending, p);
         return -1;
     }
-    if (zmq_send(r->dealer, gw->sbuf.data, gw->sbuf.size, ZMQ_DONTWAIT) < 0) {
-        DDB_WARN("send to %s failed: %s", r->name, zmq_strerror(errno));
+    proto_frame_header_put((unsigned char *)gw->sbuf.data, (uint32_t)(gw->sbuf.size - PROTO_FRAME_HEADER));
+    if (evbuffer_add(r->out, gw->sbuf.data, gw->sbuf.size) != 0) {
+        DDB_WARN("send to %s failed: out of memory", r->name);
         gw_ptable_remove(&gw->pending, p);
         gw_ptable_recycle(&gw->pending, p);
-        gw_region_drain(r);
         return -1;
     }
     p->deadline_ms = gw_now_ms() + gw->cfg.request_timeout_ms;
@@ -197,8 +276,7 @@ int gw_region_send(gw_region_t *r, proto_request_t *req, gw_reply_fn fn, void *a
     r->sent++;
     if (handle)
         *handle = p;
-    /* the send may have consumed the fd's edge: look for replies now */
-    gw_region_drain(r);
+    s_want_write(r);   /* written when the loop comes round: one write per turn */
     return 0;
 }
 
@@ -238,36 +316,73 @@ static void s_dispatch(gw_region_t *r, const char *data, size_t len)
     gw_ptable_recycle(&r->gw->pending, p);
 }
 
-void gw_region_drain(gw_region_t *r)
+/* Dispatches every whole frame in r->in. 0, or -1 if the stream is corrupt. */
+static int s_dispatch_frames(gw_region_t *r)
 {
-    while (r->dealer) {
-        int events = 0;
-        size_t events_len = sizeof(events);
-        if (zmq_getsockopt(r->dealer, ZMQ_EVENTS, &events, &events_len) != 0 || !(events & ZMQ_POLLIN))
-            return;
-        zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, r->dealer, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&msg);
-            if (errno == EINTR)
-                continue;
-            return;
+    for (;;) {
+        size_t have = evbuffer_get_length(r->in);
+        unsigned char header[PROTO_FRAME_HEADER];
+        if (have < sizeof(header))
+            return 0;
+        evbuffer_copyout(r->in, header, sizeof(header));
+        uint32_t len = proto_frame_header_get(header);
+        if (len > PROTO_FRAME_MAX) {
+            DDB_ERROR("frame of %u bytes from %s's regiond: closing the connection", len, r->name);
+            return -1;
         }
-        if (!zmq_msg_more(&msg)) {
-            s_dispatch(r, zmq_msg_data(&msg), zmq_msg_size(&msg));
-        } else {
-            /* a reply is one frame; skip whatever this is, to its last frame */
-            DDB_WARN("multipart message from %s's regiond dropped", r->name);
-            while (zmq_msg_more(&msg) && zmq_msg_recv(&msg, r->dealer, ZMQ_DONTWAIT) >= 0)
-                ;
-        }
-        zmq_msg_close(&msg);
+        if (have - sizeof(header) < len)
+            return 0;
+        const char *data = (const char *)evbuffer_pullup(r->in, (ev_ssize_t)(sizeof(header) + len));
+        if (!data)
+            return -1;
+        s_dispatch(r, data + sizeof(header), len);   /* may send: r->out, never r->in */
+        evbuffer_drain(r->in, sizeof(header) + len);
     }
 }
 
-static void s_on_zmq_event(evutil_socket_t fd, short what, void *arg)
+void gw_region_drain(gw_region_t *r)
 {
+    while (r->fd >= 0) {
+        int n = evbuffer_read(r->in, r->fd, GW_READ_CHUNK);
+        if (n > 0) {
+            if (s_dispatch_frames(r) != 0) {
+                s_disconnect(r, "corrupt stream from regiond");
+                return;
+            }
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        s_disconnect(r, n == 0 ? "regiond closed the connection" : strerror(errno));
+        return;
+    }
+}
+
+static void s_on_read(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
     gw_region_drain(arg);
+}
+
+static void s_on_write(evutil_socket_t fd, short what, void *arg)
+{
+    (void)what;
+    gw_region_t *r = arg;
+    while (evbuffer_get_length(r->out) > 0) {
+        int n = evbuffer_write(r->out, fd);
+        if (n > 0)
+            continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        s_disconnect(r, n == 0 ? "regiond closed the connection" : strerror(errno));
+        return;
+    }
+    s_want_write(r);
 }
 
 /* Runs p's callback with a 500 and recycles it (p is already detached). */
@@ -302,9 +417,12 @@ void gw_region_fail_inflight(gw_region_t *r, const char *why)
 int gw_region_reset_socket(gw_region_t *r)
 {
     gw_region_drain(r);   /* answers it sent before dying are real answers */
-    gw_region_fail_inflight(r, "regiond exited");
-    s_close_socket(r);
-    return s_open_socket(r);
+    if (!r->out) {   /* an earlier open failed */
+        s_close_socket(r);
+        return s_open_socket(r);
+    }
+    s_disconnect(r, "regiond exited");
+    return 0;
 }
 
 void gw_region_check_timeouts(gw_t *gw, uint64_t now_ms)

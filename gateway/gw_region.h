@@ -1,6 +1,6 @@
-/* gw_region: one AWS region as the gateway sees it: its name, the ZeroMQ DEALER
- * socket connected to its regiond's ROUTER (ipc://RUN_DIR/NAME.ipc), the requests in
- * flight to it, and the supervision state that gw_super keeps. */
+/* gw_region: one AWS region as the gateway sees it: its name, the stream socket
+ * connected to its regiond (RUN_DIR/NAME.ipc, length-prefixed proto frames), the
+ * requests in flight to it, and the supervision state that gw_super keeps. */
 #ifndef GW_REGION_H
 #define GW_REGION_H
 
@@ -27,8 +27,13 @@ typedef struct gw_region {
     char ipc_path[PATH_MAX];        /* RUN_DIR/NAME.ipc */
     char endpoint[PATH_MAX + 8];    /* ipc://RUN_DIR/NAME.ipc */
 
-    void *dealer;                   /* DEALER connected to endpoint */
-    struct event *zmq_ev;           /* ZMQ_FD readable (edge-triggered) */
+    int fd;                         /* unix stream socket to the regiond; -1 when not connected */
+    struct event *read_ev;          /* fd readable (persistent while connected) */
+    struct event *write_ev;         /* fd writable: armed while out holds bytes */
+    struct event *connect_ev;       /* the next connection attempt (timer) */
+    unsigned connect_delay_ms;      /* between attempts: doubles up to a bound */
+    struct evbuffer *out;           /* frames not yet written; kept while disconnected */
+    struct evbuffer *in;            /* bytes read that do not yet make a whole frame */
     gw_pending_t *inflight_head;    /* oldest first: timeouts look at the head */
     gw_pending_t *inflight_tail;
     size_t inflight;                /* records in the list */
@@ -71,8 +76,9 @@ void gw_region_drain(gw_region_t *r);
 /* Answers every request in flight to r with a 500 InternalServerError (the
  * callbacks run). why is logged. */
 void gw_region_fail_inflight(gw_region_t *r, const char *why);
-/* Closes the DEALER (dropping what is queued to a dead peer) and opens a fresh one
- * connected to the same endpoint. Fails what was in flight first. 0 / -1. */
+/* Drops the connection (and what is queued to a dead peer) and starts connecting
+ * afresh to the same endpoint. Reads what already arrived and fails what was in
+ * flight first. 0 / -1. */
 int gw_region_reset_socket(gw_region_t *r);
 /* Answers 500 to every request whose deadline has passed. */
 void gw_region_check_timeouts(gw_t *gw, uint64_t now_ms);

@@ -146,7 +146,7 @@ int gw_super_spawn(gw_region_t *r)
     gw_t *gw = r->gw;
     if (gw->stopping)
         return -1;
-    if (!r->dealer && gw_region_reset_socket(r) != 0) {   /* an earlier reopen failed */
+    if (!r->out && gw_region_reset_socket(r) != 0) {   /* an earlier reopen failed */
         s_schedule_restart(r, s_next_backoff(r));
         return -1;
     }

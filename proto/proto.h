@@ -75,6 +75,25 @@ typedef struct proto_peer {
     proto_str_t body;        /* record: new image JSON (empty for REMOVE); control: JSON */
 } proto_peer_t;
 
+/* Framing on the gateway <-> regiond stream socket: each message is preceded by its
+ * length, 4 bytes little endian. A peer announcing more than PROTO_FRAME_MAX is
+ * broken or hostile and its connection is closed. */
+#define PROTO_FRAME_HEADER 4
+#define PROTO_FRAME_MAX (96u * 1024 * 1024)
+
+static inline void proto_frame_header_put(unsigned char out[PROTO_FRAME_HEADER], uint32_t len)
+{
+    out[0] = (unsigned char)len;
+    out[1] = (unsigned char)(len >> 8);
+    out[2] = (unsigned char)(len >> 16);
+    out[3] = (unsigned char)(len >> 24);
+}
+
+static inline uint32_t proto_frame_header_get(const unsigned char in[PROTO_FRAME_HEADER])
+{
+    return (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 | (uint32_t)in[3] << 24;
+}
+
 /* Encode into sbuf (appends; the caller initialises and destroys sbuf). 0 / -1. */
 int proto_request_encode(const proto_request_t *req, msgpack_sbuffer *sbuf);
 int proto_response_encode(const proto_response_t *resp, msgpack_sbuffer *sbuf);

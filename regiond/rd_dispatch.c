@@ -69,6 +69,7 @@ static const rd_command_t s_streams_commands[] = {
 
 /* The gateway's own questions (service ADMIN), sorted likewise. */
 static const rd_command_t s_admin_commands[] = {
+    { "SetDiskFull", rd_op_admin_set_disk_full, 0 },
     { "SetLinkFaults", rd_op_admin_set_link_faults, 0 },
     { "Status", rd_op_admin_status, 0 },
 };
@@ -93,6 +94,17 @@ static const rd_command_t *s_lookup(uint32_t service, const char *op)
     default:
         return NULL;
     }
+}
+
+bool rd_dispatch_is_read(uint32_t service, const char *op, size_t len)
+{
+    char name[64];
+    if (service == PROTO_SVC_ADMIN || len >= sizeof(name))
+        return false;
+    memcpy(name, op, len);
+    name[len] = '\0';
+    const rd_command_t *cmd = s_lookup(service, name);
+    return cmd && !(cmd->flags & RD_OP_WRITE);
 }
 
 int rd_req_table(rd_req_t *req)

@@ -50,4 +50,8 @@ int rd_req_table(rd_req_t *req);
  * On a status other than 200 the caller must undo the request's writes. */
 int rd_dispatch(rd_req_t *req, uint32_t service, const char *body, size_t body_len);
 
+/* Is op[0..len) of service a DynamoDB or Streams operation that only reads? (Admin
+ * operations and unknown names are not.) */
+bool rd_dispatch_is_read(uint32_t service, const char *op, size_t len);
+
 #endif

@@ -1,13 +1,21 @@
-/* rd_loop: group execution over a ZMQ_ROUTER socket: drain up to RD_BATCH_MAX waiting
- * messages, run them in one transaction with a savepoint each (a failed request leaves
- * nothing), commit once, then send every reply (all 500 if the commit fails). One arena
- * serves every request, reset between them; reply buffers live across batches. */
+/* rd_loop: group execution over the gateway's stream connections. Each turn reads
+ * what every connection has sent, takes up to RD_BATCH_MAX whole frames, runs them
+ * in one transaction with a savepoint each (a failed request leaves nothing),
+ * commits once, then queues every reply (all 500 if the commit fails) and writes each
+ * connection's replies in one go. One arena serves every request, reset between
+ * them; buffers live across batches. Frames are length-prefixed proto messages
+ * (proto.h); the frames of a batch are read in place in the input buffers. */
+#define _GNU_SOURCE   /* accept4 */
 #include "rd_loop.h"
 
 #include <errno.h>
 #include <msgpack.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "ddb_arena.h"
@@ -21,24 +29,49 @@
 #include "rd_repl.h"
 #include "rd_stream.h"
 
-#define RD_BATCH_MAX 256          /* requests per transaction */
-#define RD_FRAMES_MAX 4           /* routing frames kept per message, payload included */
-#define RD_POLL_MS 1000           /* poll timeout without timers due sooner */
-#define RD_HWM 100000             /* socket high-water marks */
-#define RD_LINGER_MS 1000         /* bound on unsent replies at close */
+#define RD_BATCH_MAX 256              /* requests per transaction */
+#define RD_CONNS_MAX 16               /* gateway connections at once (a new gateway reconnects) */
+#define RD_READ_CHUNK (256 * 1024)    /* bytes asked of one read() */
+#define RD_READ_TURN (4 * 1024 * 1024) /* bytes read from one connection per turn */
+#define RD_OUT_PAUSE (64 * 1024 * 1024) /* unwritten replies past which a connection is not read */
+#define RD_OUT_KEEP (4 * 1024 * 1024) /* an emptied buffer larger than this is freed */
+#define RD_POLL_MS 1000               /* poll timeout without timers due sooner */
 
-/* One received message of the batch and its answer. */
+/* A byte buffer with a read offset: [off, len) is unconsumed. */
+typedef struct rd_bytes {
+    char *data;
+    size_t len, cap, off;
+} rd_bytes_t;
+
+/* One gateway connection. */
+typedef struct rd_conn {
+    int fd;                /* -1: the slot is free */
+    rd_bytes_t in;         /* received; [off, len) not yet taken into a batch */
+    msgpack_sbuffer out;   /* replies; out_off bytes of it already written */
+    size_t out_off;
+    bool eof;              /* the gateway closed its side: close when its frames are run */
+} rd_conn_t;
+
+/* One request of the batch and its answer. */
 typedef struct rd_pending {
-    zmq_msg_t frames[RD_FRAMES_MAX];   /* routing frames, then the payload (last) */
-    int nframes;
-    bool answer;                       /* a decodable request that gets a reply */
-    uint64_t id;                       /* the request's correlation id */
-    int status;                        /* HTTP status of the reply */
-    ddb_buf_t body;                    /* reply body */
+    int conn;              /* slot of the connection it came on */
+    const char *data;      /* the message, inside that connection's input buffer */
+    size_t len;
+    proto_request_t req;   /* decoded from data (answer true) */
+    bool answer;           /* a decodable request that gets a reply */
+    bool read;             /* an operation that only reads: runs first */
+    bool clean;            /* nothing in the transaction had changed when it finished */
+    bool replied;          /* its reply is queued already */
+    uint64_t id;           /* the request's correlation id */
+    int status;            /* HTTP status of the reply */
+    ddb_buf_t body;        /* reply body */
 } rd_pending_t;
 
 typedef struct rd_loop {
-    void *ctx, *sock;
+    void *ctx;                         /* ZeroMQ context of the replication sockets */
+    int listen_fd;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    rd_conn_t conns[RD_CONNS_MAX];
     const char *region;
     rd_store_t *store;
     ddb_arena_t *arena;                /* per-request memory */
@@ -50,57 +83,166 @@ typedef struct rd_loop {
     rd_repl_t *repl;                   /* global tables' replication, or NULL */
 } rd_loop_t;
 
-static void s_frames_close(rd_pending_t *p)
+/* ---- connections ---- */
+
+static void s_conn_close(rd_conn_t *c)
 {
-    for (int i = 0; i < p->nframes; i++)
-        zmq_msg_close(&p->frames[i]);
-    p->nframes = 0;
+    if (c->fd < 0)
+        return;
+    close(c->fd);
+    c->fd = -1;
+    free(c->in.data);
+    memset(&c->in, 0, sizeof(c->in));
+    msgpack_sbuffer_destroy(&c->out);
+    msgpack_sbuffer_init(&c->out);
+    c->out_off = 0;
+    c->eof = false;
 }
 
-/* Receives one whole multipart message without blocking: 1 when one was read, 0
- * when none is waiting, -1 on error. Frames beyond RD_FRAMES_MAX are dropped. */
-static int s_recv_one(rd_loop_t *l, rd_pending_t *p)
+static void s_accept(rd_loop_t *l)
 {
-    p->nframes = 0;
     for (;;) {
-        zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, l->sock, p->nframes ? 0 : ZMQ_DONTWAIT) < 0) {
-            int e = errno;
-            zmq_msg_close(&msg);
-            s_frames_close(p);
-            return e == EAGAIN ? 0 : -1;
+        int fd = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                DDB_WARN("accept on %s: %s", l->path, strerror(errno));
+            return;
         }
-        bool more = zmq_msg_more(&msg);
-        if (p->nframes < RD_FRAMES_MAX)
-            p->frames[p->nframes++] = msg;
-        else
-            zmq_msg_close(&msg);
-        if (!more)
-            return 1;
+        rd_conn_t *slot = NULL;
+        for (int i = 0; i < RD_CONNS_MAX && !slot; i++)
+            if (l->conns[i].fd < 0)
+                slot = &l->conns[i];
+        if (!slot) {
+            DDB_WARN("refusing a connection: %d gateway connections open", RD_CONNS_MAX);
+            close(fd);
+            continue;
+        }
+        int size = 1024 * 1024;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+        slot->fd = fd;
+        DDB_DEBUG("gateway connected");
     }
 }
 
-/* Runs one request inside its savepoint and records its reply. */
-static void s_execute(rd_loop_t *l, rd_pending_t *p)
+/* Reads what c has sent, up to RD_READ_TURN bytes. */
+static void s_conn_read(rd_conn_t *c)
 {
-    zmq_msg_t *payload = &p->frames[p->nframes - 1];
-    proto_request_t in;
-    p->answer = false;
-    ddb_buf_clear(&p->body);
-    if (proto_request_decode(zmq_msg_data(payload), zmq_msg_size(payload), &in) != 0) {
-        DDB_WARN("dropping a malformed request (%zu bytes)", zmq_msg_size(payload));
+    size_t turn = 0;
+    while (!c->eof && turn < RD_READ_TURN) {
+        rd_bytes_t *b = &c->in;
+        if (b->cap - b->len < RD_READ_CHUNK) {
+            size_t cap = b->cap ? b->cap : RD_READ_CHUNK;
+            while (cap - b->len < RD_READ_CHUNK)
+                cap *= 2;
+            char *data = realloc(b->data, cap);
+            if (!data)
+                abort();
+            b->data = data;
+            b->cap = cap;
+        }
+        ssize_t n = read(c->fd, b->data + b->len, b->cap - b->len);
+        if (n > 0) {
+            b->len += (size_t)n;
+            turn += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        c->eof = true;   /* closed, or an error: no more requests on it */
+    }
+}
+
+/* The next whole frame of c, or NULL (*bad set if the stream is corrupt). */
+static const char *s_conn_frame(rd_conn_t *c, size_t *len, bool *bad)
+{
+    rd_bytes_t *b = &c->in;
+    if (b->len - b->off < PROTO_FRAME_HEADER)
+        return NULL;
+    uint32_t n = proto_frame_header_get((const unsigned char *)b->data + b->off);
+    if (n > PROTO_FRAME_MAX) {
+        DDB_ERROR("frame of %u bytes from the gateway: closing the connection", n);
+        *bad = true;
+        return NULL;
+    }
+    if (b->len - b->off - PROTO_FRAME_HEADER < n)
+        return NULL;
+    const char *data = b->data + b->off + PROTO_FRAME_HEADER;
+    b->off += PROTO_FRAME_HEADER + n;
+    *len = n;
+    return data;
+}
+
+/* Does c hold a whole frame not yet taken? */
+static bool s_conn_has_frame(const rd_conn_t *c)
+{
+    const rd_bytes_t *b = &c->in;
+    if (c->fd < 0 || b->len - b->off < PROTO_FRAME_HEADER)
+        return false;
+    uint32_t n = proto_frame_header_get((const unsigned char *)b->data + b->off);
+    return n > PROTO_FRAME_MAX || b->len - b->off - PROTO_FRAME_HEADER >= n;
+}
+
+/* Drops the frames already taken from c's input buffer. */
+static void s_conn_compact(rd_conn_t *c)
+{
+    rd_bytes_t *b = &c->in;
+    if (b->off == 0)
+        return;
+    memmove(b->data, b->data + b->off, b->len - b->off);
+    b->len -= b->off;
+    b->off = 0;
+    if (b->len == 0 && b->cap > RD_OUT_KEEP) {   /* a large request has passed: give it back */
+        free(b->data);
+        memset(b, 0, sizeof(*b));
+    }
+}
+
+/* Writes what c's output holds; the rest waits for POLLOUT. */
+static void s_conn_flush(rd_conn_t *c)
+{
+    while (c->fd >= 0 && c->out_off < c->out.size) {
+        ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.size - c->out_off, MSG_NOSIGNAL);
+        if (n > 0) {
+            c->out_off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        DDB_WARN("gateway connection lost while answering: %s", n < 0 ? strerror(errno) : "closed");
+        s_conn_close(c);
         return;
     }
-    p->answer = true;
-    p->id = in.id;
+    if (c->fd >= 0 && c->out_off == c->out.size) {
+        if (c->out.alloc > RD_OUT_KEEP) {
+            msgpack_sbuffer_destroy(&c->out);
+            msgpack_sbuffer_init(&c->out);
+        }
+        c->out.size = 0;
+        c->out_off = 0;
+    }
+}
+
+/* ---- the batch ---- */
+
+/* Runs one decoded request inside its savepoint and records its reply. */
+static void s_execute(rd_loop_t *l, rd_pending_t *p)
+{
+    const proto_request_t *in = &p->req;
+    ddb_buf_clear(&p->body);
     ddb_err_t err = DDB_ERR_INIT;
     rd_req_t req = {
         .store = l->store,
         .arena = l->arena,
         .region = l->region,
-        .account = ddb_arena_strndup(l->arena, in.account.ptr, in.account.len),
-        .op = ddb_arena_strndup(l->arena, in.op.ptr, in.op.len),
+        .account = ddb_arena_strndup(l->arena, in->account.ptr, in->account.len),
+        .op = ddb_arena_strndup(l->arena, in->op.ptr, in->op.len),
         .out = &p->body,
         .err = &err,
     };
@@ -110,7 +252,7 @@ static void s_execute(rd_loop_t *l, rd_pending_t *p)
         ddb_err_clear(&err);
         p->status = ddb_err_http_status(DDB_ERR_INTERNAL);
     } else {
-        p->status = rd_dispatch(&req, in.service, in.body.ptr, in.body.len);
+        p->status = rd_dispatch(&req, in->service, in->body.ptr, in->body.len);
         if (p->status == 200)
             rd_store_release(l->store);
         else
@@ -120,12 +262,16 @@ static void s_execute(rd_loop_t *l, rd_pending_t *p)
     ddb_arena_reset(l->arena);
 }
 
-/* Replaces every reply of the batch with 500 InternalServerError. */
-static void s_fail_batch(rd_loop_t *l)
+/* Replaces the replies of the batch with 500 InternalServerError: every one, or
+ * (keep_clean) those of requests that ran after something had changed. A read that
+ * ran before any change saw only committed data: its answer stands. */
+static void s_fail_batch(rd_loop_t *l, bool keep_clean)
 {
     ddb_err_t err = DDB_ERR_INIT;
     ddb_err_set(&err, DDB_ERR_INTERNAL, "Internal server error");
     for (int i = 0; i < l->n; i++) {
+        if (l->batch[i].replied || (keep_clean && l->batch[i].clean))
+            continue;
         ddb_buf_clear(&l->batch[i].body);
         ddb_err_to_json(&err, &l->batch[i].body);
         l->batch[i].status = ddb_err_http_status(err.kind);
@@ -133,89 +279,146 @@ static void s_fail_batch(rd_loop_t *l)
     ddb_err_clear(&err);
 }
 
-/* Sends the routing frames back, then the encoded response. */
+/* Queues p's encoded response, framed, on its connection. */
 static void s_reply(rd_loop_t *l, rd_pending_t *p)
 {
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init(&sbuf);
+    rd_conn_t *c = &l->conns[p->conn];
+    if (c->fd < 0 || c->eof)   /* the gateway that asked is gone */
+        return;
+    static const char header_room[PROTO_FRAME_HEADER];
+    size_t at = c->out.size;
+    msgpack_sbuffer_write(&c->out, header_room, sizeof(header_room));
     proto_response_t resp = { p->id, (uint32_t)p->status, { p->body.data ? p->body.data : "", p->body.len } };
-    proto_response_encode(&resp, &sbuf);
-    bool ok = true;
-    for (int i = 0; ok && i < p->nframes - 1; i++)
-        ok = zmq_msg_send(&p->frames[i], l->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0;
-    if (ok)
-        ok = zmq_send(l->sock, sbuf.data, sbuf.size, ZMQ_DONTWAIT) >= 0;
-    if (!ok)
-        DDB_WARN("reply %llu not sent: %s", (unsigned long long)p->id, zmq_strerror(errno));
-    msgpack_sbuffer_destroy(&sbuf);
+    proto_response_encode(&resp, &c->out);
+    proto_frame_header_put((unsigned char *)c->out.data + at, (uint32_t)(c->out.size - at - PROTO_FRAME_HEADER));
 }
 
-/* Executes the drained batch as one transaction and answers it. */
+static void s_flush_all(rd_loop_t *l);
+
+/* Executes the taken batch as one transaction and queues its replies. The
+ * operations that only read run first and are answered before the writes run: they
+ * see only committed data, so their answers stand whatever the commit does, and they
+ * do not wait for it. Every request of a batch was in flight at once (a client's
+ * next request on a connection waits for this one's answer), so any order among
+ * them is one the client could have seen. */
 static void s_run_batch(rd_loop_t *l)
 {
-    bool in_txn = rd_store_begin(l->store) == 0;
-    if (in_txn) {
-        for (int i = 0; i < l->n; i++)
-            s_execute(l, &l->batch[i]);
+    for (int i = 0; i < l->n; i++) {
+        rd_pending_t *p = &l->batch[i];
+        p->answer = proto_request_decode(p->data, p->len, &p->req) == 0;
+        if (!p->answer)
+            DDB_WARN("dropping a malformed request (%zu bytes)", p->len);
+        p->id = p->answer ? p->req.id : 0;
+        p->read = p->answer && rd_dispatch_is_read(p->req.service, p->req.op.ptr, p->req.op.len);
+        p->clean = p->replied = false;
+    }
+    if (rd_store_begin(l->store) != 0) {
+        s_fail_batch(l, false);
+    } else {
+        sqlite3 *db = rd_store_db(l->store);
+        int changes = sqlite3_total_changes(db);
+        bool reads_answered = false;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < l->n; i++) {
+                rd_pending_t *p = &l->batch[i];
+                if (!p->answer || p->read != (pass == 0))
+                    continue;
+                s_execute(l, p);
+                p->clean = sqlite3_total_changes(db) == changes && p->status != 500;
+                if (pass == 0 && p->clean) {
+                    s_reply(l, p);
+                    p->replied = reads_answered = true;
+                }
+            }
+            if (pass == 0 && reads_answered)
+                s_flush_all(l);
+        }
         if (rd_store_commit(l->store) != 0) {
             DDB_ERROR("commit of a batch of %d failed", l->n);
-            s_fail_batch(l);
+            s_fail_batch(l, true);
         }
-    } else {
-        for (int i = 0; i < l->n; i++) {   /* answer what can be answered: 500 */
-            rd_pending_t *p = &l->batch[i];
-            zmq_msg_t *payload = &p->frames[p->nframes - 1];
-            proto_request_t in;
-            p->answer = proto_request_decode(zmq_msg_data(payload), zmq_msg_size(payload), &in) == 0;
-            p->id = p->answer ? in.id : 0;
-        }
-        s_fail_batch(l);
     }
-    for (int i = 0; i < l->n; i++) {
-        if (l->batch[i].answer)
+    for (int i = 0; i < l->n; i++)
+        if (l->batch[i].answer && !l->batch[i].replied)
             s_reply(l, &l->batch[i]);
-        s_frames_close(&l->batch[i]);
-    }
     l->n = 0;
 }
 
-/* Reads every message already waiting, up to RD_BATCH_MAX. */
-static void s_drain(rd_loop_t *l)
+/* Takes whole frames, round robin over the connections, up to RD_BATCH_MAX. */
+static void s_take(rd_loop_t *l)
 {
-    while (l->n < RD_BATCH_MAX) {
-        rd_pending_t *p = &l->batch[l->n];
-        int rc = s_recv_one(l, p);
-        if (rc <= 0)
-            break;
-        if (p->nframes >= 2)   /* routing identity + payload */
-            l->n++;
-        else
-            s_frames_close(p);
+    bool progress = true;
+    while (progress && l->n < RD_BATCH_MAX) {
+        progress = false;
+        for (int i = 0; i < RD_CONNS_MAX && l->n < RD_BATCH_MAX; i++) {
+            rd_conn_t *c = &l->conns[i];
+            if (c->fd < 0)
+                continue;
+            bool bad = false;
+            size_t len = 0;
+            const char *data = s_conn_frame(c, &len, &bad);
+            if (bad) {   /* read no further: close once the frames taken before are run */
+                c->eof = true;
+                c->in.len = c->in.off;
+                continue;
+            }
+            if (!data)
+                continue;
+            rd_pending_t *p = &l->batch[l->n++];
+            p->conn = i;
+            p->data = data;
+            p->len = len;
+            progress = true;
+        }
     }
 }
 
-static int s_open_socket(rd_loop_t *l, const char *endpoint)
+/* ---- the loop ---- */
+
+/* Binds and listens on the unix socket of ipc://PATH. */
+static int s_listen(rd_loop_t *l, const char *endpoint)
 {
-    int hwm = RD_HWM, linger = RD_LINGER_MS;
-    l->ctx = zmq_ctx_new();
-    l->sock = l->ctx ? zmq_socket(l->ctx, ZMQ_ROUTER) : NULL;
-    if (!l->sock)
-        return -1;
-    zmq_setsockopt(l->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(l->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(l->sock, ZMQ_LINGER, &linger, sizeof(linger));
-    if (zmq_bind(l->sock, endpoint) != 0) {
-        DDB_ERROR("cannot bind %s: %s", endpoint, zmq_strerror(errno));
+    if (strncmp(endpoint, "ipc://", 6) != 0) {
+        DDB_ERROR("cannot bind %s: only ipc://PATH endpoints are supported", endpoint);
         return -1;
     }
+    const char *path = endpoint + 6;
+    struct sockaddr_un sun;
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(sun.sun_path)) {
+        DDB_ERROR("cannot bind %s: the path is too long for a unix socket", endpoint);
+        return -1;
+    }
+    memcpy(sun.sun_path, path, strlen(path) + 1);
+    l->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (l->listen_fd < 0) {
+        DDB_ERROR("socket: %s", strerror(errno));
+        return -1;
+    }
+    unlink(path);   /* a socket file left by a killed predecessor */
+    if (bind(l->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(l->listen_fd, 64) != 0) {
+        DDB_ERROR("cannot bind %s: %s", endpoint, strerror(errno));
+        close(l->listen_fd);
+        l->listen_fd = -1;
+        return -1;
+    }
+    memcpy(l->path, path, strlen(path) + 1);
     return 0;
 }
 
 static void s_close(rd_loop_t *l)
 {
     rd_repl_destroy(&l->repl);
-    if (l->sock)
-        zmq_close(l->sock);
+    for (int i = 0; i < RD_CONNS_MAX; i++) {
+        s_conn_flush(&l->conns[i]);   /* replies of the last batch, if the socket takes them */
+        s_conn_close(&l->conns[i]);
+        msgpack_sbuffer_destroy(&l->conns[i].out);
+    }
+    if (l->listen_fd >= 0) {
+        close(l->listen_fd);
+        unlink(l->path);
+    }
     if (l->ctx)
         zmq_ctx_term(l->ctx);
     for (int i = 0; i < RD_BATCH_MAX; i++)
@@ -227,11 +430,17 @@ static void s_close(rd_loop_t *l)
 /* How long zmq_poll may wait: until the next sweep is due, at most RD_POLL_MS. */
 static long s_poll_timeout(const rd_loop_t *l)
 {
-    if (l->ttl_interval_ms <= 0)
-        return RD_POLL_MS;
-    uint64_t now = ddb_wall_ms();
-    uint64_t wait = l->ttl_next_ms > now ? l->ttl_next_ms - now : 0;
-    return wait < RD_POLL_MS ? (long)wait : RD_POLL_MS;
+    for (int i = 0; i < RD_CONNS_MAX; i++)
+        if (s_conn_has_frame(&l->conns[i]))
+            return 0;   /* a batch was full: the rest is already here */
+    long timeout = RD_POLL_MS;
+    if (l->ttl_interval_ms > 0) {
+        uint64_t now = ddb_wall_ms();
+        uint64_t wait = l->ttl_next_ms > now ? l->ttl_next_ms - now : 0;
+        if (wait < (uint64_t)timeout)
+            timeout = (long)wait;
+    }
+    return l->repl && timeout > 50 ? 50 : timeout;
 }
 
 /* Runs the Time to Live sweeper when it is due (between batches, in a transaction
@@ -246,42 +455,91 @@ static void s_timers(rd_loop_t *l)
     l->ttl_next_ms = ddb_wall_ms() + (uint64_t)l->ttl_interval_ms;
 }
 
+static void s_flush_all(rd_loop_t *l)
+{
+    for (int i = 0; i < RD_CONNS_MAX; i++)
+        s_conn_flush(&l->conns[i]);
+}
+
+/* One turn over the gateway connections: accept, read, run, answer, write. */
+static void s_serve(rd_loop_t *l, const zmq_pollitem_t *items, const int *slot_of, int n_conn_items)
+{
+    if (items[0].revents & ZMQ_POLLIN)
+        s_accept(l);
+    for (int k = 0; k < n_conn_items; k++) {
+        rd_conn_t *c = &l->conns[slot_of[k]];
+        if (items[1 + k].revents & (ZMQ_POLLIN | ZMQ_POLLERR))
+            s_conn_read(c);
+        if (items[1 + k].revents & ZMQ_POLLOUT)
+            s_conn_flush(c);
+    }
+    s_take(l);
+    if (l->n > 0) {
+        s_run_batch(l);
+        rd_repl_after_commit(l->repl);   /* publish only what is committed */
+    }
+    for (int i = 0; i < RD_CONNS_MAX; i++) {
+        rd_conn_t *c = &l->conns[i];
+        if (c->fd < 0)
+            continue;
+        s_conn_compact(c);
+        s_conn_flush(c);
+        if (c->fd >= 0 && c->eof && !s_conn_has_frame(c)) {
+            DDB_DEBUG("gateway disconnected");
+            s_conn_close(c);
+        }
+    }
+}
+
 int rd_loop_run(const char *endpoint, const char *region, rd_store_t *store, int ttl_interval_ms,
                 volatile sig_atomic_t *stop)
 {
     rd_loop_t *l = calloc(1, sizeof(*l));
     if (!l)
         abort();
+    l->listen_fd = -1;
+    for (int i = 0; i < RD_CONNS_MAX; i++) {
+        l->conns[i].fd = -1;
+        msgpack_sbuffer_init(&l->conns[i].out);
+    }
     l->region = region;
     l->store = store;
     l->arena = ddb_arena_new(64 * 1024);
     l->ttl = rd_ttl_sweeper_new();
     l->ttl_interval_ms = ttl_interval_ms;
     l->ttl_next_ms = ddb_wall_ms() + (uint64_t)(ttl_interval_ms > 0 ? ttl_interval_ms : 0);
-    int rc = s_open_socket(l, endpoint);
+    l->ctx = zmq_ctx_new();
+    int rc = l->ctx ? s_listen(l, endpoint) : -1;
     if (rc == 0) {
         DDB_INFO("listening on %s", endpoint);
         l->repl = rd_repl_new(l->ctx, store, region, endpoint);
     }
     while (rc == 0 && !*stop) {
-        zmq_pollitem_t items[1 + RD_REPL_POLLITEMS] = { { l->sock, 0, ZMQ_POLLIN, 0 } };
-        int n_items = 1 + rd_repl_pollitems(l->repl, items + 1);
-        long timeout = s_poll_timeout(l);
-        int n = zmq_poll(items, n_items, l->repl && timeout > 50 ? 50 : timeout);
-        zmq_pollitem_t item = items[0];
+        zmq_pollitem_t items[1 + RD_CONNS_MAX + RD_REPL_POLLITEMS];
+        int slot_of[RD_CONNS_MAX];
+        int n_conn_items = 0;
+        items[0] = (zmq_pollitem_t){ NULL, l->listen_fd, ZMQ_POLLIN, 0 };
+        for (int i = 0; i < RD_CONNS_MAX; i++) {
+            rd_conn_t *c = &l->conns[i];
+            if (c->fd < 0)
+                continue;
+            size_t unsent = c->out.size - c->out_off;
+            short events = (short)((c->eof || unsent > RD_OUT_PAUSE ? 0 : ZMQ_POLLIN) | (unsent ? ZMQ_POLLOUT : 0));
+            items[1 + n_conn_items] = (zmq_pollitem_t){ NULL, c->fd, events, 0 };
+            slot_of[n_conn_items++] = i;
+        }
+        int first_repl = 1 + n_conn_items;
+        int n_items = first_repl + rd_repl_pollitems(l->repl, items + first_repl);
+        int n = zmq_poll(items, n_items, s_poll_timeout(l));
         if (n < 0 && errno != EINTR) {
             DDB_ERROR("zmq_poll: %s", zmq_strerror(errno));
             rc = -1;
             break;
         }
-        if (n > 0 && (item.revents & ZMQ_POLLIN)) {
-            s_drain(l);
-            if (l->n > 0) {
-                s_run_batch(l);
-                rd_repl_after_commit(l->repl);   /* publish only what is committed */
-            }
-        }
-        if (n > 0 && n_items > 1)
+        if (n < 0)
+            continue;
+        s_serve(l, items, slot_of, n_conn_items);
+        if (n > 0 && n_items > first_repl)
             rd_repl_handle(l->repl);
         s_timers(l);
     }

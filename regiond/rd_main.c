@@ -1,7 +1,7 @@
 /* meridian-regiond: the process that serves one AWS region. It parses its command
- * line, opens the region's SQLite file (DIR/REGION/data.db, or memory), and runs the
- * request loop until SIGTERM or SIGINT, after which it finishes the batch in hand,
- * closes the database cleanly and exits 0. */
+ * line, opens the region's SQLite file (DIR/REGION/data.db, or memory) through the
+ * rd_vfs shim, and runs the request loop until SIGTERM or SIGINT, after which it
+ * finishes the batch in hand, closes the database cleanly and exits 0. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -16,6 +16,7 @@
 #include "rd_repl.h"
 #include "rd_stream.h"
 #include "rd_store.h"
+#include "rd_vfs.h"
 
 static volatile sig_atomic_t s_stop;
 
@@ -44,7 +45,9 @@ static void s_usage(FILE *f)
                "                        [--stream-shard-rollover-ms N] [--stream-shard-rollover-records N]\n"
                "                        [--stream-retention-ms N] [--stream-iterator-ttl-ms N]\n"
                "                        [--heartbeat-ms N] [--test-drop-feed RATE]\n"
-               "                        [--durability process|full]\n");
+               "                        [--durability process|full]\n"
+               "environment: MERIDIAN_CHAOS_DISK_FULL=R1,R2 starts those regions with the chaos\n"
+               "disk-full switch on (set by the gateway; see rd_vfs.h)\n");
 }
 
 static int s_parse_level(const char *s, ddb_log_level_t *out)
@@ -212,6 +215,12 @@ int main(int argc, char **argv)
 
     rd_stream_configure(&args.streams);
     rd_repl_configure(&args.repl);
+    if (rd_vfs_register() != 0)
+        return 1;
+    /* A full disk stays full across a restart: the gateway lists the regions whose
+     * disk-full switch is on in the environment it starts regionds with. */
+    if (rd_vfs_region_listed(getenv("MERIDIAN_CHAOS_DISK_FULL"), args.region))
+        rd_vfs_set_disk_full(true);
     rd_store_t *store = s_open_store(&args);
     if (!store)
         return 1;

@@ -1,13 +1,16 @@
 /* rd_op_admin: the regiond's answers to the gateway's own questions (service ADMIN):
  * "Status" lists every table of every account with its live counters, for the
- * launcher's status command and the admin API. */
+ * launcher's status command and the admin API; "SetLinkFaults" and "SetDiskFull"
+ * carry the chaos faults the regiond applies itself. */
 #include "rd_op_admin.h"
 
+#include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "rd_link.h"
 #include "rd_repl.h"
+#include "rd_vfs.h"
 
 int rd_op_admin_status(rd_req_t *req)
 {
@@ -57,7 +60,8 @@ int rd_op_admin_status(rd_req_t *req)
     }
     ddb_buf_puts(out, ",\"link_faults\":");
     rd_link_to_json(out);
-    ddb_buf_putc(out, '}');
+    ddb_buf_printf(out, ",\"disk\":{\"full\":%s,\"refused_writes\":%llu}}", rd_vfs_disk_full() ? "true" : "false",
+                   (unsigned long long)rd_vfs_refused_writes());
     return 0;
 }
 
@@ -70,5 +74,19 @@ int rd_op_admin_set_link_faults(rd_req_t *req)
     if (rc != 0)
         return ddb_err_set(req->err, DDB_ERR_VALIDATION, "%s", text ? msg : "out of memory");
     ddb_buf_puts(req->out, "{}");
+    return 0;
+}
+
+int rd_op_admin_set_disk_full(rd_req_t *req)
+{
+    const cJSON *full = cJSON_GetObjectItemCaseSensitive(req->body, "full");
+    if (!cJSON_IsBool(full))
+        return ddb_err_set(req->err, DDB_ERR_VALIDATION, "full must be true or false");
+    const char *file = sqlite3_db_filename(rd_store_db(req->store), "main");
+    if (cJSON_IsTrue(full) && (!file || !*file))
+        return ddb_err_set(req->err, DDB_ERR_VALIDATION, "region %s keeps its data in memory: it has no disk to fill",
+                           req->region);
+    rd_vfs_set_disk_full(cJSON_IsTrue(full));
+    ddb_buf_printf(req->out, "{\"full\":%s}", rd_vfs_disk_full() ? "true" : "false");
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <sys/random.h>
 
 #include "ddb_hlc.h"
+#include "rd_ckpt.h"
 #include "ddb_log.h"
 #include "rd_index.h"
 #include "rd_stream.h"
@@ -25,6 +26,10 @@ struct rd_table_stmts {
     sqlite3_stmt *log;    /* append a change-log record */
 };
 
+/* Transaction control runs several times per request: its statements are prepared
+ * once (s_txn) rather than parsed by sqlite3_exec each time. */
+enum { RD_TXN_BEGIN, RD_TXN_COMMIT, RD_TXN_ROLLBACK, RD_TXN_SAVEPOINT, RD_TXN_RELEASE, RD_TXN_ROLLBACK_TO, RD_TXN_N };
+
 struct rd_store {
     sqlite3 *db;
     char *region;                 /* origin of local writes */
@@ -34,6 +39,8 @@ struct rd_store {
     size_t n_tables, cap_tables;
     sqlite3_stmt *counts_add;     /* item_count/size_bytes += deltas */
     sqlite3_stmt *counts_get;     /* item_count, size_bytes of a table */
+    sqlite3_stmt *txn[RD_TXN_N];  /* the transaction control statements, prepared once */
+    rd_ckpt_t *ckpt;              /* WAL checkpoints on their own thread (file databases) */
     bool ddl_in_savepoint;        /* the cache changed since the last SAVEPOINT */
     bool ddl_in_txn;              /* the cache changed since BEGIN */
     rd_store_write_hook_t write_hook;   /* global tables (rd_repl), or NULL */
@@ -270,6 +277,8 @@ rd_store_t *rd_store_open(const char *path, const char *region, rd_durability_t 
         rd_store_close(&s);
         return NULL;
     }
+    if (path)
+        s->ckpt = rd_ckpt_start(s->db, path);
     DDB_INFO("database %s open, %zu tables, durability %s", path ? path : "(in memory)", s->n_tables,
              rd_durability_name(mode));
     return s;
@@ -284,6 +293,9 @@ void rd_store_close(rd_store_t **p)
     free(s->tables);
     sqlite3_finalize(s->counts_add);
     sqlite3_finalize(s->counts_get);
+    for (int i = 0; i < RD_TXN_N; i++)
+        sqlite3_finalize(s->txn[i]);
+    rd_ckpt_stop(&s->ckpt, s->db);
     if (s->db && sqlite3_close(s->db) != SQLITE_OK)
         DDB_ERROR("sqlite close: %s", sqlite3_errmsg(s->db));
     free(s->region);
@@ -293,15 +305,34 @@ void rd_store_close(rd_store_t **p)
 
 /* ---- transactions ---- */
 
+/* Runs transaction control statement which (RD_TXN_*). 0, or -1 (logged). */
+static int s_txn(rd_store_t *s, int which)
+{
+    static const char *const sql[RD_TXN_N] = {
+        [RD_TXN_BEGIN] = "BEGIN IMMEDIATE",   [RD_TXN_COMMIT] = "COMMIT",
+        [RD_TXN_ROLLBACK] = "ROLLBACK",       [RD_TXN_SAVEPOINT] = "SAVEPOINT req",
+        [RD_TXN_RELEASE] = "RELEASE req",     [RD_TXN_ROLLBACK_TO] = "ROLLBACK TO req",
+    };
+    if (!s->txn[which] && !(s->txn[which] = s_prepare(s, sql[which])))
+        return -1;
+    int rc = sqlite3_step(s->txn[which]);
+    sqlite3_reset(s->txn[which]);
+    if (rc != SQLITE_DONE) {
+        DDB_ERROR("sqlite: %s: %s", sql[which], sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
 int rd_store_begin(rd_store_t *s)
 {
     s->ddl_in_txn = false;
-    return s_exec(s, "BEGIN IMMEDIATE");
+    return s_txn(s, RD_TXN_BEGIN);
 }
 
 int rd_store_commit(rd_store_t *s)
 {
-    if (s_exec(s, "COMMIT") == 0)
+    if (s_txn(s, RD_TXN_COMMIT) == 0)
         return 0;
     rd_store_rollback(s);
     return -1;
@@ -310,7 +341,7 @@ int rd_store_commit(rd_store_t *s)
 void rd_store_rollback(rd_store_t *s)
 {
     if (!sqlite3_get_autocommit(s->db))
-        s_exec(s, "ROLLBACK");
+        s_txn(s, RD_TXN_ROLLBACK);
     if (s->ddl_in_txn)
         s_cache_load(s);
     s->ddl_in_txn = false;
@@ -319,18 +350,22 @@ void rd_store_rollback(rd_store_t *s)
 int rd_store_savepoint(rd_store_t *s)
 {
     s->ddl_in_savepoint = false;
-    return s_exec(s, "SAVEPOINT req");
+    if (sqlite3_get_autocommit(s->db)) {   /* SQLite rolled the batch's transaction back (SQLITE_FULL...) */
+        DDB_WARN("the batch's transaction is gone: refusing the rest of the batch");
+        return -1;
+    }
+    return s_txn(s, RD_TXN_SAVEPOINT);
 }
 
 void rd_store_release(rd_store_t *s)
 {
-    s_exec(s, "RELEASE req");
+    s_txn(s, RD_TXN_RELEASE);
 }
 
 void rd_store_rollback_to(rd_store_t *s)
 {
-    s_exec(s, "ROLLBACK TO req");
-    s_exec(s, "RELEASE req");
+    s_txn(s, RD_TXN_ROLLBACK_TO);
+    s_txn(s, RD_TXN_RELEASE);
     if (s->ddl_in_savepoint)
         s_cache_load(s);
     s->ddl_in_savepoint = false;

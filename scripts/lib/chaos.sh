@@ -8,6 +8,7 @@
 #   chaos [--port P] heal [ORIGIN DEST]
 #   chaos [--port P] [--seed N] region REGION [--latency-ms N] [--error CODE:RATE[:Op,Op]] [--outage]
 #   chaos [--port P] process REGION kill|pause|resume|restart
+#   chaos [--port P] disk-full REGION on|off
 #   chaos [--port P] clear
 #   chaos [--port P] [show]
 #   chaos [--port P] run SCENARIO.json   (scripts/lib/chaos_run.py: CSV, SVG, summary)
@@ -57,11 +58,12 @@ cmd_chaos() {
         heal) body=$(s_chaos_form_heal "$@") ;;
         region) body=$(s_chaos_form_region "$@") ;;
         process) body=$(s_chaos_form_process "$@") ;;
+        disk-full) body=$(s_chaos_form_disk_full "$@") ;;
         clear) [[ $# -eq 0 ]] || die "chaos clear takes no arguments"; body='{"clear":true}' ;;
         run)
             [[ $# -eq 1 ]] || die "usage: chaos run SCENARIO.json"
             MERIDIAN_ADMIN_KEY=$(s_admin_key "$port") exec "$PYTHON" "$ROOT/scripts/lib/chaos_run.py" "$port" "$1" ;;
-        *) die "chaos: unknown form '$form' (link, partition, heal, region, process, clear, show)" ;;
+        *) die "chaos: unknown form '$form' (link, partition, heal, region, process, disk-full, clear, show)" ;;
     esac
     [[ -n $body ]] || exit 1
     [[ -n $seed ]] && body="{\"seed\":$seed,${body#\{}"
@@ -143,4 +145,11 @@ s_chaos_form_process() {
     s_chaos_region "$1"
     case $2 in kill|pause|resume|restart) ;; *) die "chaos process: action must be kill, pause, resume or restart" ;; esac
     printf '{"process":[{"region":"%s","action":"%s"}]}' "$1" "$2"
+}
+
+s_chaos_form_disk_full() {
+    [[ $# -eq 2 ]] || die "usage: chaos disk-full REGION on|off"
+    s_chaos_region "$1"
+    case $2 in on|off) ;; *) die "chaos disk-full: the switch is on or off, not '$2'" ;; esac
+    printf '{"disk_full":[{"region":"%s","on":%s}]}' "$1" "$([[ $2 == on ]] && echo true || echo false)"
 }

@@ -3,17 +3,21 @@
 SigV4 signatures from botocore (boto3 clients and hand-signed requests with a
 chosen date) and from the AWS SDK for JavaScript v3 are verified against FILE's
 secrets; wrong, unknown, missing and expired credentials get DynamoDB's errors;
-session tokens; accounts that never see each other's tables or streams; the admin
-API behind the admin key; scripts/meridian status/chaos/down with auth on; and
-hostile region and table names that must never become paths or arguments.
+session tokens; host and X-Amz-Date that must be signed; accounts that never see
+each other's tables or streams; the admin API behind the admin key; scripts/meridian
+status/chaos/down with auth on; and hostile region and table names that must never
+become paths or arguments.
 """
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import re
 import shutil
 import subprocess
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -209,6 +213,62 @@ def test_missing_date_is_incomplete_signature(auth_cluster):
 def test_wrong_signing_service(auth_cluster):
     r = signed(auth_cluster.endpoint, "ListTables", {}, KEY_A, SECRET_A, service="s3")
     assert error_of(r) == ("InvalidSignatureException", "Credential should be scoped to correct service: 'dynamodb'. ")
+
+
+def hand_signed(endpoint, op, body, key, secret, signed_names, region="us-east-1"):
+    """Signs a request by hand (hashlib/hmac, no botocore) over exactly the headers
+    in signed_names, so that a signature can be right yet leave out host or x-amz-date."""
+    data = json.dumps(body).encode()
+    ts = amz_date(datetime.datetime.now(datetime.timezone.utc))
+    headers = {"Host": urllib.parse.urlsplit(endpoint).netloc, "Content-Type": JSON_CT,
+               "X-Amz-Target": "DynamoDB_20120810." + op, "X-Amz-Date": ts}
+    lower = {k.lower(): v for k, v in headers.items()}
+    names = sorted(signed_names)
+    sha = lambda b: hashlib.sha256(b).hexdigest()
+    canonical = "\n".join(["POST", "/", ""] + ["%s:%s" % (n, lower[n].strip()) for n in names]
+                          + ["", ";".join(names), sha(data)])
+    scope = "%s/%s/dynamodb/aws4_request" % (ts[:8], region)
+    string_to_sign = "\n".join(["AWS4-HMAC-SHA256", ts, scope, sha(canonical.encode())])
+    k = ("AWS4" + secret).encode()
+    for part in (ts[:8], region, "dynamodb", "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(k, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
+        key, scope, ";".join(names), signature)
+    return http_request(endpoint + "/", "POST", data, headers)
+
+
+HOST_UNSIGNED = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+DATE_UNSIGNED = "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization."
+
+
+def test_host_and_date_must_be_signed(auth_cluster):
+    ep = auth_cluster.endpoint
+    # the hand signer is right: the smallest set the service takes passes
+    ok = hand_signed(ep, "ListTables", {}, KEY_A, SECRET_A, ["host", "x-amz-date"])
+    assert ok.status == 200, ok
+    assert hand_signed(ep, "ListTables", {}, KEY_A, SECRET_A,
+                       ["content-type", "host", "x-amz-date", "x-amz-target"]).status == 200
+    # a correct signature that leaves out host, or x-amz-date, is refused
+    for names, want in ((["content-type", "x-amz-date", "x-amz-target"], HOST_UNSIGNED),
+                        (["x-amz-date"], HOST_UNSIGNED),
+                        (["content-type", "host", "x-amz-target"], DATE_UNSIGNED),
+                        (["host"], DATE_UNSIGNED)):
+        r = hand_signed(ep, "ListTables", {}, KEY_A, SECRET_A, names)
+        assert r.status == 400, (names, r)
+        assert error_of(r) == ("InvalidSignatureException", want), (names, r)
+        assert r.headers.get("x-amzn-requestid")
+    # checked before the key: an unknown key without host signed gets the same answer
+    r = hand_signed(ep, "ListTables", {}, "AKIDNOBODYKNOWS", "x", ["x-amz-date"])
+    assert error_of(r) == ("InvalidSignatureException", HOST_UNSIGNED), r
+    # and nothing happens: a CreateTable signed without host creates no table
+    name = unique("unsigned")
+    body = {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}
+    for names in (["content-type", "x-amz-date", "x-amz-target"], ["content-type", "host", "x-amz-target"]):
+        assert hand_signed(ep, "CreateTable", body, KEY_A, SECRET_A, names).status == 400
+    assert name not in client(auth_cluster, KEY_A, SECRET_A).list_tables()["TableNames"]
 
 
 def test_session_token(auth_cluster):

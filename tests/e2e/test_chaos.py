@@ -1,12 +1,14 @@
 """Chaos and latency experiments (issue 7): POST/GET /_meridian/chaos, the
 `scripts/meridian chaos` forms, the faults' effects seen by clients and by replication,
-and /_meridian/metrics showing what happened.
+and /_meridian/metrics showing what happened. Disk full (issue 9): the regiond's SQLite
+VFS switch, clean 500s, nothing partial stored, recovery and replica catch-up.
 
 Destructive tests (partition, delay, kill) start clusters of their own; the others use
 the session cluster and clear every fault they set.
 """
 import json
 import re
+import sqlite3
 import threading
 import time
 
@@ -14,7 +16,9 @@ import boto3
 import botocore.config
 import pytest
 
-from conftest import DUMMY_KEY, create_table, ddb_raw, http_request, wait_until
+from botocore.exceptions import ClientError
+
+from conftest import DUMMY_KEY, create_table, ddb_raw, http_request, normalize, wait_until
 from test_global_tables import converged, make_global, region_clients, scan_all
 
 R1, R2 = "ap-south-1", "eu-central-1"
@@ -112,6 +116,11 @@ def test_get_shows_nothing_in_force_at_first(clean):
     '{"process": [{"region": "never-used-1", "action": "kill"}]}',
     '{"seed": -1}',
     '{"bogus": true}',
+    '{"disk_full": {"region": "us-east-1", "on": true}}',
+    '{"disk_full": [{"region": "us-east-1"}]}',
+    '{"disk_full": [{"region": "us-east-1", "on": "yes"}]}',
+    '{"disk_full": [{"region": "../us-east-1", "on": true}]}',
+    '{"disk_full": [{"region": "us-east-1", "on": true, "size": 1}]}',
     # a valid part followed by an invalid one: nothing of it applies
     '{"links": [{"origin": "us-east-1", "destination": "eu-west-1", "delay_ms": 50}], "regions": [{"region": 7}]}',
 ])
@@ -124,6 +133,7 @@ def test_malformed_request_gets_400_and_changes_nothing(clean, body):
     assert r.json["error"] == "ValidationError" and r.json["message"]
     after = chaos(clean).json
     assert after["links"] == before["links"] and after["regions"] == before["regions"]
+    assert after["disk_full"] == before["disk_full"] == []
     assert after["seed"] == before["seed"] == 11
 
 
@@ -227,16 +237,23 @@ def test_cli_forms(clean):
     assert s["processes"]["eu-west-1"]["chaos"] == "paused"
     s = cli("process", "eu-west-1", "resume")
     assert s["processes"]["eu-west-1"]["chaos"] is None
+    s = cli("disk-full", "eu-west-1", "on")
+    assert s["disk_full"] == [{"region": "eu-west-1", "on": True}]
+    s = cli("disk-full", "eu-west-1", "off")
+    assert s["disk_full"] == []
+    cli("disk-full", "eu-west-1", "on")
     s = cli("clear")
-    assert s["links"] == [] and s["regions"] == []
+    assert s["links"] == [] and s["regions"] == [] and s["disk_full"] == []
     assert cli("show")["links"] == []
     assert cli()["regions"] == []
     # refused before anything is sent, or by the gateway: non-zero and nothing changes
     for bad in (["link", "us-east-1"], ["link", "a", "b", "--delay-ms", "x"], ["region", "eu-west-1", "--error", "Nope"],
                 ["region", "eu-west-1", "--error", "Teapot:0.5"], ["process", "eu-west-1", "explode"],
-                ["partition", "us-east-1"], ["bogus"], ["--seed", "x", "clear"]):
+                ["partition", "us-east-1"], ["bogus"], ["--seed", "x", "clear"], ["disk-full", "eu-west-1"],
+                ["disk-full", "eu-west-1", "maybe"], ["disk-full", "EU WEST", "on"]):
         cli(*bad, ok=False)
     assert chaos(clean).json["regions"] == [] and chaos(clean).json["links"] == []
+    assert chaos(clean).json["disk_full"] == []
 
 
 def test_status_shows_regions_and_lag_per_link(clean):
@@ -378,3 +395,210 @@ def test_scenario_run_writes_csv_plot_and_summary(new_cluster, tmp_path):
     assert chaos(c).json["links"] == []
     p = c.meridian("chaos", "--port", c.port, "run", tmp_path / "missing.json")
     assert p.returncode != 0 and "cannot read" in p.stderr
+
+
+# --- disk full (issue 9) ------------------------------------------------------------------
+
+def set_disk_full(cluster, region, on):
+    """Turns region's disk-full switch on or off; returns once its regiond has it."""
+    s = chaos_ok(cluster, {"disk_full": [{"region": region, "on": on}]})
+    assert ({"region": region, "on": True} in s["disk_full"]) == on, s
+    wait_until(lambda: chaos(cluster).json["processes"][region]["disk_full_synced"], timeout=10,
+               what="the disk-full switch at %s's regiond" % region)
+    assert cluster.region(region)["disk"]["full"] is on
+
+
+def expect_500(call, **kw):
+    """call(**kw) must fail with the service's 500 InternalServerError."""
+    with pytest.raises(ClientError) as e:
+        call(**kw)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500, e.value.response
+    assert e.value.response["Error"]["Code"] == "InternalServerError"
+
+
+def integrity(cluster, region):
+    """PRAGMA integrity_check of region's data file, read-only (the regiond keeps running)."""
+    con = sqlite3.connect("file:%s?mode=ro" % (cluster.data_dir / region / "data.db"), uri=True)
+    try:
+        return [r[0] for r in con.execute("PRAGMA integrity_check")]
+    finally:
+        con.close()
+
+
+def items_of(client, name):
+    """Every item, keyed by (pk, sk), normalized."""
+    out, kw = {}, {"TableName": name, "ConsistentRead": True}
+    while True:
+        r = client.scan(**kw)
+        for it in r["Items"]:
+            out[(it["pk"]["S"], it.get("sk", {}).get("N"))] = normalize(it)
+        if "LastEvaluatedKey" not in r:
+            return out
+        kw["ExclusiveStartKey"] = r["LastEvaluatedKey"]
+
+
+def _key(pk, sk):
+    return {"pk": {"S": pk}, "sk": {"N": str(sk)}}
+
+
+def _writes(client, name, tag):
+    """One of each kind of write, as (call, kwargs); tag makes their new keys unique."""
+    big = "x" * 300_000   # 20 of these exceed SQLite's page cache: it spills mid-transaction
+    return [
+        (client.put_item, dict(TableName=name, Item=dict(_key("new-" + tag, 1), v={"S": tag}))),
+        (client.put_item, dict(TableName=name, Item=dict(_key("a", 1), v={"S": tag}))),
+        (client.update_item, dict(TableName=name, Key=_key("a", 2), UpdateExpression="SET v = :v",
+                                  ExpressionAttributeValues={":v": {"S": tag}})),
+        (client.delete_item, dict(TableName=name, Key=_key("a", 3))),
+        (client.batch_write_item, dict(RequestItems={name: [
+            {"PutRequest": {"Item": dict(_key("batch-" + tag, 1), v={"S": tag})}},
+            {"DeleteRequest": {"Key": _key("a", 4)}}]})),
+        (client.transact_write_items, dict(TransactItems=[
+            {"Put": {"TableName": name, "Item": dict(_key("txn-" + tag, 1), v={"S": tag})}},
+            {"Update": {"TableName": name, "Key": _key("a", 5), "UpdateExpression": "ADD n :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}}}}])),
+        (client.batch_write_item, dict(RequestItems={name: [
+            {"PutRequest": {"Item": dict(_key("big-" + tag, i), blob={"S": big})}} for i in range(20)]})),
+    ]
+
+
+def test_disk_full_refused_for_an_in_memory_cluster(new_cluster):
+    c = new_cluster(in_memory=True, regions=[R1])
+    r = chaos(c, {"disk_full": [{"region": R1, "on": True}]})
+    assert r.status == 400 and "in memory" in r.json["message"], r
+    assert chaos(c).json["disk_full"] == []
+
+
+def test_disk_full_writes_fail_cleanly_reads_work_and_recover(new_cluster):
+    c = new_cluster(regions=[R1])
+    client = c.client(R1)
+    name = create_table(client, range_key=("sk", "N"))
+    client.batch_write_item(RequestItems={name: [
+        {"PutRequest": {"Item": dict(_key("a", i), v={"S": "v%d" % i})}} for i in range(1, 12)]})
+    before = items_of(client, name)
+    assert len(before) == 11
+
+    set_disk_full(c, R1, True)
+    for call, kw in _writes(client, name, "refused"):
+        expect_500(call, **kw)
+    expect_500(client.create_table, TableName="refused-table", BillingMode="PAY_PER_REQUEST",
+               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+               KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    # reads work and see exactly what was there: nothing of a refused write is stored
+    assert normalize(client.get_item(TableName=name, Key=_key("a", 1), ConsistentRead=True)["Item"]) == \
+        before[("a", "1")]
+    q = client.query(TableName=name, KeyConditionExpression="pk = :a", ExpressionAttributeValues={":a": {"S": "a"}})
+    assert q["Count"] == 11
+    assert items_of(client, name) == before
+    assert "refused-table" not in client.list_tables()["TableNames"]
+    assert c.region(R1)["disk"]["refused_writes"] > 0
+    assert integrity(c, R1) == ["ok"]
+
+    # a full disk stays full when the process restarts
+    old_pid = c.region(R1)["pid"]
+    chaos_ok(c, {"process": [{"region": R1, "action": "restart"}]})
+    wait_until(lambda: (c.region(R1) or {}).get("pid") not in (None, 0, old_pid)
+               and c.region(R1)["state"] == "running", timeout=30, what="%s's regiond restarted" % R1)
+    assert c.region(R1)["disk"]["full"] is True
+    expect_500(client.put_item, TableName=name, Item=_key("after-restart", 1))
+    assert items_of(client, name) == before
+    assert chaos(c).json["disk_full"] == [{"region": R1, "on": True}]
+
+    # space returns: every kind of write works again, without a restart
+    pid = c.region(R1)["pid"]
+    set_disk_full(c, R1, False)
+    for call, kw in _writes(client, name, "later"):
+        call(**kw)
+    after = items_of(client, name)
+    assert after[("new-later", "1")]["v"] == {"S": "later"} and after[("a", "1")]["v"] == {"S": "later"}
+    assert after[("a", "2")]["v"] == {"S": "later"} and ("a", "3") not in after and ("a", "4") not in after
+    assert after[("txn-later", "1")] and after[("a", "5")]["n"] == {"N": "1"}
+    assert sum(1 for k in after if k[0] == "big-later") == 20
+    assert not any(k[0].endswith("refused") for k in after)
+    assert c.region(R1)["pid"] == pid
+    assert integrity(c, R1) == ["ok"]
+
+
+def test_disk_full_reads_never_fail_beside_failing_writes(new_cluster):
+    # Reads and writes arrive together and share the regiond's commit groups; a group
+    # whose commit fails must not take the reads down with it (they run first and saw
+    # only committed data).
+    c = new_cluster(regions=[R1])
+    setup = c.client(R1)
+    name = create_table(setup, range_key=("sk", "N"))
+    setup.batch_write_item(RequestItems={name: [
+        {"PutRequest": {"Item": dict(_key("r", i), v={"S": "v%d" % i})}} for i in range(10)]})
+    set_disk_full(c, R1, True)
+    stop = threading.Event()
+    outcomes = {"read_ok": 0, "read_failed": [], "write_ok": 0, "write_500": 0}
+    lock = threading.Lock()
+
+    def writer(n):
+        client = retrying_client(c, R1, attempts=1)
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                client.put_item(TableName=name, Item=dict(_key("w%d" % n, i), v={"S": "x" * 2000}))
+                with lock:
+                    outcomes["write_ok"] += 1
+            except ClientError as e:
+                assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+                with lock:
+                    outcomes["write_500"] += 1
+
+    def reader(n):
+        client = retrying_client(c, R1, attempts=1)
+        for i in range(150):
+            try:
+                r = client.get_item(TableName=name, Key=_key("r", i % 10))
+                assert r["Item"]["v"] == {"S": "v%d" % (i % 10)}
+                with lock:
+                    outcomes["read_ok"] += 1
+            except ClientError as e:
+                with lock:
+                    outcomes["read_failed"].append(e.response["Error"]["Code"])
+
+    writers = [threading.Thread(target=writer, args=(n,)) for n in range(3)]
+    readers = [threading.Thread(target=reader, args=(n,)) for n in range(3)]
+    for t in writers + readers:
+        t.start()
+    for t in readers:
+        t.join()
+    stop.set()
+    for t in writers:
+        t.join()
+    set_disk_full(c, R1, False)
+    assert outcomes["read_failed"] == [] and outcomes["read_ok"] == 450, outcomes
+    assert outcomes["write_ok"] == 0 and outcomes["write_500"] > 0, outcomes
+    assert not any(k[0].startswith("w") for k in items_of(setup, name))
+    assert integrity(c, R1) == ["ok"]
+
+
+def test_disk_full_replica_catches_up_after_space_returns(new_cluster):
+    c = new_cluster(regions=[R1, R2])
+    clients = region_clients(c)
+    name = make_global(clients, None, R1, [R2])
+    clients(R1).put_item(TableName=name, Item={"pk": {"S": "before"}})
+    converged(clients, name, [R1, R2])
+
+    set_disk_full(c, R2, True)
+    for i in range(30):
+        clients(R1).put_item(TableName=name, Item={"pk": {"S": "r1-%d" % i}})
+    expect_500(clients(R2).put_item, TableName=name, Item={"pk": {"S": "r2-refused"}})
+    # R2 stores none of them, and its applied position stays where its data is
+    wait_until(lambda: (link_status(c, R1, R2) or {}).get("backlog", 0) >= 30, timeout=15,
+               what="%s's backlog from %s to show the 30 writes" % (R2, R1))
+    time.sleep(1.0)   # a few heartbeats and catch-up attempts, all refused
+    assert scan_all(clients(R2), name) == {("before", None): {"pk": {"S": "before"}}}
+    assert link_status(c, R1, R2)["backlog"] >= 30
+    assert integrity(c, R2) == ["ok"]
+
+    set_disk_full(c, R2, False)
+    items = converged(clients, name, [R1, R2], timeout=60)
+    assert all(("r1-%d" % i, None) in items for i in range(30))
+    assert ("r2-refused", None) not in items
+    wait_until(lambda: link_status(c, R1, R2)["backlog"] == 0, timeout=15, what="no backlog left")
+    clients(R2).put_item(TableName=name, Item={"pk": {"S": "r2-later"}})
+    assert ("r2-later", None) in converged(clients, name, [R1, R2])
+    assert integrity(c, R2) == ["ok"]

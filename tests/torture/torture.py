@@ -2,13 +2,17 @@
 table while regionds and the gateway are killed with SIGKILL, then checks that
 (a) every write acknowledged with HTTP 200 is in every region, (b) all regions hold the
 same items, (c) every SQLite file passes PRAGMA integrity_check; then disk-full: a
-cluster on a small tmpfs (root only; skipped otherwise) must answer errors, keep what it
-acknowledged, stay uncorrupted and work again once space returns.
+cluster on a small tmpfs (--disk-full tmpfs, root only) or a global table one of whose
+regions gets the chaos disk-full switch (--disk-full switch; the default without root)
+must answer errors, keep what it acknowledged, store nothing it refused, stay
+uncorrupted and work again (and catch up) once space returns.
 
-Run through scripts/torture [--minutes N] [--seed S]. Last line of output:
+Run through scripts/torture [--minutes N] [--seed S] [--disk-full switch|tmpfs|off].
+Last line of output:
 torture: acknowledged=N kills=K lost=L regions_identical=yes|no integrity=ok|FAILED
 """
 import argparse
+import json
 import os
 import random
 import shutil
@@ -20,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -70,10 +75,12 @@ class Cluster:
     def down(self):
         self.meridian("down", "--port", self.port, check=False)
 
-    def admin(self, path):
-        import json
-        import urllib.request
-        with urllib.request.urlopen(self.endpoint + "/_meridian/" + path, timeout=5) as r:
+    def admin(self, path, body=None):
+        """GET /_meridian/PATH, or POST body (a dict) to it; the JSON answer."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.endpoint + "/_meridian/" + path, data=data,
+                                     method="GET" if data is None else "POST")
+        with urllib.request.urlopen(req, timeout=5) as r:
             return json.loads(r.read())
 
     def regionds(self):
@@ -109,14 +116,14 @@ def pid_alive(pid):
         return False
 
 
-def make_global_table(c):
-    owner = c.client(REGIONS[0], retries=3)
+def make_global_table(c, regions=REGIONS):
+    owner = c.client(regions[0], retries=3)
     owner.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
     wait_until(lambda: owner.describe_table(TableName=TABLE)["Table"]["TableStatus"] == "ACTIVE", 30, "table")
-    owner.update_table(TableName=TABLE, ReplicaUpdates=[{"Create": {"RegionName": r}} for r in REGIONS[1:]])
-    for r in REGIONS:
+    owner.update_table(TableName=TABLE, ReplicaUpdates=[{"Create": {"RegionName": r}} for r in regions[1:]])
+    for r in regions:
         cl = c.client(r, retries=3)
 
         def active(cl=cl):
@@ -334,15 +341,16 @@ def torture(args, work):
     return ledger.acks, counts["regiond"] + counts["gateway"], lost, identical, [data]
 
 
-def disk_full(args, work):
+def disk_full_tmpfs(args, work):
     """A one-region cluster on an 8 MB tmpfs (needs root): writes until the disk is full,
-    then checks errors were clean, grows the tmpfs and checks recovery."""
+    then checks errors were clean, grows the tmpfs and checks recovery. None when the
+    tmpfs cannot be mounted."""
     mnt = work / "tmpfs"
     mnt.mkdir()
     if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)],
                                            capture_output=True).returncode != 0:
-        log("disk-full: skipped (mounting a tmpfs needs root and CAP_SYS_ADMIN)")
-        return 0, [], None
+        log("disk-full (tmpfs): cannot mount a tmpfs (needs root and CAP_SYS_ADMIN)")
+        return None
     region = REGIONS[0]
     c = Cluster(work / "df", mnt / "data", [region])
     acked, lost, copy = {}, [], work / "df-copy"
@@ -404,13 +412,149 @@ def disk_full(args, work):
     return len(acked), lost, copy
 
 
+def _set_disk_full(c, region, on):
+    """The chaos disk-full switch of region on or off, once its regiond has it."""
+    c.admin("chaos", {"disk_full": [{"region": region, "on": on}]})
+    wait_until(lambda: c.admin("chaos")["processes"][region]["disk_full_synced"], 15,
+               "the disk-full switch at %s's regiond" % region)
+
+
+def disk_full_switch(args, work):
+    """A 2-region global table written in both regions from several threads; the chaos
+    disk-full switch goes on in the second region for about 4 s, during which its
+    regiond is restarted once (the disk stays full), then off. Every write that region
+    refused while full must have had a 500 (503 while it restarted) and be stored
+    nowhere, nothing may be acknowledged there meanwhile, reads must keep working, and
+    once the switch is off every acknowledged write must be in both regions (the full
+    one caught up on what it could not store) and the regions identical."""
+    owner, full = REGIONS[0], REGIONS[1]
+    c = Cluster(work / "dfs", work / "dfs-data", [owner, full])
+    lock, stop = threading.Lock(), threading.Event()
+    acked, refused, lost, statuses, window = {}, set(), [], {}, {}
+
+    def writer(tid):
+        clients = {r: c.client(r) for r in (owner, full)}
+        n = 0
+        while not stop.is_set():
+            n += 1
+            region = (owner, full)[n % 2]
+            cl = clients[region]
+            keys = {"s#%d#%d.%d" % (tid, n, i): uuid.uuid4().hex for i in range(1 + n % 3)}
+            items = [{"pk": {"S": k}, "v": {"S": v}} for k, v in keys.items()]
+            t0 = time.monotonic()
+            try:
+                if len(items) == 1:
+                    cl.put_item(TableName=TABLE, Item=items[0])
+                elif len(items) == 2:
+                    cl.batch_write_item(RequestItems={TABLE: [{"PutRequest": {"Item": it}} for it in items]})
+                else:
+                    cl.transact_write_items(TransactItems=[{"Put": {"TableName": TABLE, "Item": it}} for it in items])
+                with lock:
+                    acked.update(keys)
+                    if region == full and "on" in window and t0 >= window["on"] and "off" not in window:
+                        lost.append("disk-full: %s acknowledged %s while its disk was full" % (full, list(keys)))
+            except ClientError as e:
+                st, code = e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]
+                with lock:
+                    statuses[(region, st, code)] = statuses.get((region, st, code), 0) + 1
+                    if region == full and "on" in window and t0 >= window["on"] and "off" not in window:
+                        refused.update(keys)
+                        if st not in (500, 503):
+                            lost.append("disk-full: %s answered %d %s while full" % (full, st, code))
+            except (BotoCoreError, OSError) as e:
+                with lock:
+                    statuses[(region, "conn", type(e).__name__)] = statuses.get((region, "conn", type(e).__name__), 0) + 1
+            time.sleep(0.005)
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in range(3)]
+    try:
+        c.up()
+        make_global_table(c, (owner, full))
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+        _set_disk_full(c, full, True)
+        window["on"] = time.monotonic()
+        log("disk-full (switch): %s's disk is full" % full)
+        time.sleep(1.5)
+        # Reads keep working; one that the regiond ran in the same group commit as a
+        # refused write shares its 500, so the reader retries like an SDK does.
+        reader = c.client(full, retries=10)
+        seen = scan_all(reader)
+        old_pid = c.regionds()[full][0]
+        c.admin("chaos", {"process": [{"region": full, "action": "restart"}]})
+        wait_until(lambda: c.regionds()[full][0] not in (0, old_pid) and c.regionds()[full][1] == "running", 30,
+                   "%s's regiond restarted" % full)
+        _set_disk_full(c, full, True)
+        if not next(r for r in c.admin("cluster")["regions"] if r["region"] == full)["disk"]["full"]:
+            lost.append("disk-full: the disk of %s was not full after a restart" % full)
+        time.sleep(1.5)
+        seen.update(scan_all(reader))
+        with lock:
+            window["off"] = time.monotonic()
+        _set_disk_full(c, full, False)
+        log("disk-full (switch): space returned to %s" % full)
+        time.sleep(2.0)
+        stop.set()
+        for t in threads:
+            t.join()
+        with lock:
+            stored = sorted(k for k in refused if k in seen)
+        lost += ["disk-full: %s refused %s but stored it" % (full, k) for k in stored[:10]]
+        log("disk-full (switch): %d writes acknowledged, %d refused while full; answers %s"
+            % (len(acked), len(refused), statuses))
+        if not refused:
+            lost.append("disk-full: %s refused nothing while its disk was full" % full)
+        clients = {r: c.client(r, retries=3) for r in (owner, full)}
+        scans = {}
+
+        def same():
+            scans.update({r: scan_all(clients[r]) for r in (owner, full)})
+            return scans[owner] == scans[full]
+        try:
+            wait_until(same, args.converge, "%s to catch up" % full)
+        except RuntimeError as e:
+            lost.append("disk-full: %s" % e)
+        for r in (owner, full):
+            have = scans.get(r, {})
+            lost += ["disk-full: %s missing in %s" % (k, r) for k, v in acked.items()
+                     if have.get(k, {}).get("v", {}).get("S") != v][:10]
+            lost += ["disk-full: refused %s stored in %s" % (k, r) for k in refused if k in have][:10]
+    except Exception as e:
+        lost.append("disk-full: harness error: %r" % e)
+    finally:
+        stop.set()
+        for t in threads:
+            if t.is_alive():
+                t.join()
+        c.down()
+    return len(acked), lost, work / "dfs-data"
+
+
+def disk_full(args, work):
+    """The disk-full phase in the mode asked for (default: tmpfs as root, else the
+    switch). (acknowledged, lost, data dir to check or None)."""
+    mode = args.disk_full or ("tmpfs" if os.geteuid() == 0 else "switch")
+    if mode == "tmpfs":
+        done = disk_full_tmpfs(args, work)
+        if done is not None:
+            return done
+        if args.disk_full == "tmpfs":
+            return 0, ["disk-full: --disk-full tmpfs, but no tmpfs could be mounted"], None
+        log("disk-full: using the chaos disk-full switch instead")
+    return disk_full_switch(args, work)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=1.0, help="workload under faults (default 1)")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--converge", type=float, default=90, help="seconds allowed to converge")
-    ap.add_argument("--no-disk-full", action="store_true")
+    ap.add_argument("--disk-full", choices=("switch", "tmpfs", "off"), default=None,
+                    help="disk-full phase: the chaos switch, a tmpfs (root), or none "
+                         "(default: tmpfs as root, else switch)")
+    ap.add_argument("--no-disk-full", action="store_true", help="same as --disk-full off")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = ap.parse_args()
     args.seconds = args.minutes * 60
@@ -421,8 +565,10 @@ def main():
     acks, kills, lost, identical, dirs = 0, 0, ["harness failed"], False, []
     try:
         acks, kills, lost, identical, dirs = torture(args, work)
-        if not args.no_disk_full:
+        if not args.no_disk_full and args.disk_full != "off":
             n, df_lost, df_dir = disk_full(args, work)
+            for x in df_lost[:20]:
+                log("LOST: %s" % x)
             acks += n
             lost += df_lost
             if df_dir:

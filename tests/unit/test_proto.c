@@ -265,8 +265,24 @@ static void test_peer(void)
     CHECK_INT(accepted, 0);
 }
 
+/* The stream framing: a little-endian length before each message. */
+static void test_frame(void)
+{
+    unsigned char h[PROTO_FRAME_HEADER];
+    proto_frame_header_put(h, 0x01020304u);
+    CHECK(h[0] == 4 && h[1] == 3 && h[2] == 2 && h[3] == 1);
+    CHECK(proto_frame_header_get(h) == 0x01020304u);
+    const uint32_t lens[] = { 0, 1, 255, 256, 65535, 65536, PROTO_FRAME_MAX, PROTO_FRAME_MAX + 1, UINT32_MAX };
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        proto_frame_header_put(h, lens[i]);
+        CHECK(proto_frame_header_get(h) == lens[i]);
+    }
+    CHECK(PROTO_FRAME_MAX > 16u * 1024 * 1024 + 4096);   /* the largest request body and its envelope fit */
+}
+
 int main(void)
 {
+    test_frame();
     test_request();
     test_response();
     test_malformed();
