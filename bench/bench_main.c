@@ -1,6 +1,7 @@
 /* meridian-bench: a load generator for DynamoDB endpoints (Meridian, its peers, the
  * real service) and a bare-HTTP ceiling to measure them against. Parses options,
- * runs one workload (bench_run), prints and saves the result (bench_report).
+ * runs one workload (bench_run) or the scale comparison (bench_scale), prints and
+ * saves the result (bench_report).
  *   meridian-bench [run] --endpoint URL --workload W [...]
  *   meridian-bench ceiling [--port P] [...]   (same load, against a bare libevent server)
  *   meridian-bench serve --port P             (only the ceiling server, foreground) */
@@ -14,6 +15,7 @@
 #include "bench_ceiling.h"
 #include "bench_report.h"
 #include "bench_run.h"
+#include "bench_scale.h"
 
 static void s_usage(FILE *out)
 {
@@ -25,7 +27,7 @@ static void s_usage(FILE *out)
             "\n"
             "  --endpoint URL        http://127.0.0.1:8000\n"
             "  --region R            region in the SigV4 credential scope (us-east-1)\n"
-            "  --workload W          put | get | query | mixed | batch-write | scan | replication-lag (put)\n"
+            "  --workload W          put | get | query | mixed | batch-write | scan | replication-lag | scale (put)\n"
             "  --connections N       concurrent keep-alive connections, one request each (64)\n"
             "  --duration S          measured seconds (10)\n"
             "  --warmup S            unmeasured seconds before (2)\n"
@@ -37,6 +39,8 @@ static void s_usage(FILE *out)
             "  --update-op put|update    the update half of mixed (put: PutItem)\n"
             "  --zipf-theta T        mixed's skew (0.99)\n"
             "  --scan-limit N        items per Scan page (100)\n"
+            "  --scale-items N       scale: items of the big table, compared with a 1,000-item one (1000000)\n"
+            "  --composite           pk+sk keys, 10 items a partition, for any workload (query always has them)\n"
             "  --region2 R           replication-lag: the region polled (us-west-2)\n"
             "  --endpoint2 URL       replication-lag: region B's endpoint (default --endpoint)\n"
             "  --lag-timeout-ms MS   replication-lag: give up on an item after (5000)\n"
@@ -48,7 +52,8 @@ static void s_usage(FILE *out)
             "  --no-setup            no CreateTable, no preload\n"
             "  --json FILE           write the result as JSON (- for stdout)\n"
             "  --port P              ceiling/serve: the server's port (0: any free port)\n"
-            "  --server-pid PID      report the CPU of PID and its descendants (the server) in the window\n"
+            "  --server-pid PID      report the CPU (in the window) and RSS of PID and its descendants (the server)\n"
+            "  --rss-every S         seconds between the RSS samples kept in the JSON (10)\n"
             "  --quiet               no progress on stderr\n");
 }
 
@@ -56,6 +61,7 @@ enum {
     O_ENDPOINT = 256, O_ENDPOINT2, O_REGION, O_REGION2, O_WORKLOAD, O_CONNECTIONS, O_DURATION, O_WARMUP, O_RATE,
     O_ITEMS, O_VALUE_SIZE, O_TABLE, O_SEED, O_UPDATE_OP, O_ZIPF, O_SCAN_LIMIT, O_LAG_TIMEOUT, O_TIMEOUT, O_SIGN,
     O_ACCESS_KEY, O_SECRET_KEY, O_LABEL, O_CEILING_RPS, O_NO_SETUP, O_JSON, O_PORT, O_QUIET, O_HELP, O_SERVER_PID,
+    O_SCALE_ITEMS, O_RSS_EVERY, O_COMPOSITE,
 };
 
 static const struct option s_options[] = {
@@ -73,7 +79,8 @@ static const struct option s_options[] = {
     {"label", required_argument, NULL, O_LABEL},           {"ceiling-rps", required_argument, NULL, O_CEILING_RPS},
     {"no-setup", no_argument, NULL, O_NO_SETUP},           {"json", required_argument, NULL, O_JSON},
     {"port", required_argument, NULL, O_PORT},             {"quiet", no_argument, NULL, O_QUIET},
-    {"server-pid", required_argument, NULL, O_SERVER_PID},
+    {"server-pid", required_argument, NULL, O_SERVER_PID}, {"scale-items", required_argument, NULL, O_SCALE_ITEMS},
+    {"rss-every", required_argument, NULL, O_RSS_EVERY},    {"composite", no_argument, NULL, O_COMPOSITE},
     {"help", no_argument, NULL, O_HELP},                   {NULL, 0, NULL, 0},
 };
 
@@ -96,6 +103,7 @@ int main(int argc, char **argv)
     const char *mode = "run";
     const char *json_path = NULL;
     int port = 0, label_set = 0, workload_set = 0;
+    uint64_t scale_items = 1000000;
     if (argc > 1 && argv[1][0] != '-') {
         mode = argv[1];
         argc--;
@@ -152,6 +160,9 @@ int main(int argc, char **argv)
         case O_PORT: port = (int)s_number("port", optarg, 0, 65535); break;
         case O_QUIET: cfg.quiet = 1; break;
         case O_SERVER_PID: cfg.server_pid = (int)s_number("server-pid", optarg, 1, 1e9); break;
+        case O_SCALE_ITEMS: scale_items = (uint64_t)s_number("scale-items", optarg, 1, 1e10); break;
+        case O_RSS_EVERY: cfg.mem_every_s = s_number("rss-every", optarg, 0, 86400); break;
+        case O_COMPOSITE: cfg.composite = 1; break;
         case O_HELP: s_usage(stdout); return 0;
         default: s_usage(stderr); return 2;
         }
@@ -181,6 +192,21 @@ int main(int argc, char **argv)
             cfg.label = "ceiling";
         if (!workload_set)
             cfg.workload = BENCH_WL_GET;
+    }
+    if (cfg.workload == BENCH_WL_SCALE) {
+        if (ceiling) {
+            fprintf(stderr, "meridian-bench: the ceiling server has no tables to scale\n");
+            bench_ceiling_stop(&ceiling);
+            return 2;
+        }
+        bench_scale_t scale;
+        int rc = bench_scale_run(&cfg, scale_items, &scale);
+        bench_report_scale_print(stdout, &cfg, &scale);
+        fflush(stdout);
+        if (json_path && bench_report_scale_json(json_path, &cfg, &scale) < 0)
+            rc = -1;
+        bench_scale_free(&scale);
+        return rc == 0 ? 0 : 1;
     }
     bench_result_t *res = calloc(1, sizeof(*res));
     if (!res) {

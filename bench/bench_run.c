@@ -5,7 +5,6 @@
 #define _GNU_SOURCE   /* RUSAGE_THREAD */
 #include "bench_run.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "bench_buf.h"
 #include "bench_http.h"
+#include "bench_proc.h"
 #include "bench_rand.h"
 #include "bench_sigv4.h"
 
@@ -23,8 +23,11 @@
 #define S_RETRY_MS 20              /* pause before reconnecting after a transport error */
 #define S_DRAIN_MS 3000            /* at most this long for in-flight requests at the end */
 #define S_ACTIVE_WAIT_MS 30000     /* for a table or replica to become ACTIVE */
+#define S_MEM_POLL_MS 1000         /* RSS is read this often for the maxima */
 
-typedef enum { S_PRELOAD, S_WARMUP, S_MEASURE, S_DRAIN } s_phase_t;
+typedef enum { S_SETUP, S_PRELOAD, S_WARMUP, S_MEASURE, S_DRAIN } s_phase_t;
+
+static const char *const s_phase_names[] = {"setup", "preload", "warmup", "measure", "drain"};
 
 typedef struct s_run s_run_t;
 
@@ -43,6 +46,7 @@ typedef struct s_conn {
     int lag_polling;           /* replication-lag: polling region B for lag_index */
     uint64_t lag_index;
     uint64_t t_ack;            /* us: region A acknowledged the write */
+    uint64_t t_missed;         /* us: when the last poll that did not see the item was sent; 0: none */
     struct event *retry_ev;    /* the pause after a transport error */
 } s_conn_t;
 
@@ -60,6 +64,10 @@ struct s_run {
     s_phase_t phase;
     int inflight;
     struct event *phase_ev;    /* one-shot: the end of warmup, measure, drain */
+    struct event *mem_ev;      /* persistent: reads the server's RSS */
+    uint64_t t_begin;          /* us: bench_run began (the RSS samples' clock) */
+    double mem_next_s;         /* when the next timed RSS sample is due */
+    uint64_t issued_window;    /* open loop: run->issued when the window began */
     uint64_t t_measure;        /* us: the measured window began */
     double client_cpu0;        /* CPU seconds at the window's start */
     double server_cpu0;
@@ -112,6 +120,7 @@ void bench_config_defaults(bench_config_t *cfg)
     cfg->access_key = "AKIDMERIDIANBENCH";
     cfg->secret_key = "meridian-bench-secret";
     cfg->setup = 1;
+    cfg->mem_every_s = 10;
 }
 
 /* ---- errors ---- */
@@ -167,6 +176,8 @@ static int s_send(s_conn_t *c, int to_region2, uint64_t t_start)
     c->t_start = t_start;
     if (bench_http_send(http, c->head.data, c->head.len, c->body.data, c->body.len) < 0)
         return -1;
+    if (cfg->rate > 0 && !to_region2 && run->phase == S_MEASURE)
+        bench_hist_record(&run->res->send_delay, s_now_us() - t_start);
     c->busy = 1;
     run->inflight++;
     return 0;
@@ -226,6 +237,7 @@ static int s_build(s_conn_t *c)
         c->lag_index = run->lag_next++;
         bench_body_put(&c->body, ks, c->lag_index, &c->rand);
         return 0;
+    case BENCH_WL_SCALE:   /* refused by bench_run */
     case BENCH_WL_COUNT:
         break;
     }
@@ -296,6 +308,7 @@ static void s_next(s_conn_t *c)
         else if (run->inflight == 0)
             s_preload_done(run);
         return;
+    case S_SETUP:
     case S_WARMUP:
     case S_MEASURE:
         break;
@@ -334,18 +347,25 @@ static void s_on_ok(s_conn_t *c, const char *body, size_t len, uint64_t now, int
                 bench_hist_record(&res->latency, now - c->t_start);
             }
             c->t_ack = now;
+            c->t_missed = 0;
             c->lag_polling = 1;
             return;
         }
         if (measuring)
             res->lag_polls++;
         if (bench_reply_has_item(body, len)) {
-            if (measuring) {
+            if (measuring) {   /* visible somewhere between the last miss's send and now */
                 bench_hist_record(&res->lag, now - c->t_ack);
+                bench_hist_record(&res->lag_low, c->t_missed > c->t_ack ? c->t_missed - c->t_ack : 0);
                 res->lag_samples++;
+                if (!c->t_missed)
+                    res->lag_first_poll++;
             }
             c->lag_polling = 0;
-        } else if (now - c->t_ack > (uint64_t)cfg->lag_timeout_ms * 1000) {
+            return;
+        }
+        c->t_missed = c->t_start;   /* the poll was sent before the item arrived */
+        if (now - c->t_ack > (uint64_t)cfg->lag_timeout_ms * 1000) {
             if (measuring) {
                 res->lag_timeouts++;
                 s_count_error(run, BENCH_OP_GET, "ReplicationTimeout");
@@ -435,8 +455,13 @@ static void s_on_done(bench_http_t *h, int status, const char *body, size_t len,
         s_on_preload_reply(c, status, body, len);
     } else {
         int measuring = run->phase == S_MEASURE;
-        if (measuring)
+        if (measuring) {
             run->res->requests++;
+            if (c->lag_polling)
+                bench_hist_record(&run->res->poll_latency, now - c->t_start);
+            else
+                run->res->scheduled_done++;
+        }
         if (status == 200)
             s_on_ok(c, body, len, now, measuring);
         else
@@ -464,76 +489,6 @@ static double s_self_cpu(void)
            (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-/* utime + stime (seconds) and parent of one process from /proc/PID/stat; -1 if gone. */
-static double s_proc_cpu(int pid, int *ppid)
-{
-    char path[64], text[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    const char *p = strrchr(text, ')');   /* the command name may hold spaces */
-    if (!p)
-        return -1;
-    unsigned long utime = 0, stime = 0;
-    int parent = 0;
-    if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &parent, &utime, &stime) != 3)
-        return -1;
-    if (ppid)
-        *ppid = parent;
-    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* CPU seconds of root and its descendants (the gateway and its regionds). */
-static double s_tree_cpu(int root, int *processes)
-{
-    int pids[4096], parents[4096], n = 0;
-    double cpu[4096];
-    DIR *d = opendir("/proc");
-    if (!d)
-        return -1;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < 4096) {
-        int pid = atoi(e->d_name);
-        if (pid <= 0)
-            continue;
-        int parent = 0;
-        double c = s_proc_cpu(pid, &parent);
-        if (c < 0)
-            continue;
-        pids[n] = pid;
-        parents[n] = parent;
-        cpu[n] = c;
-        n++;
-    }
-    closedir(d);
-    char in_tree[4096] = {0};
-    double total = 0;
-    int count = 0, changed = 1;
-    while (changed) {   /* descendants: repeat until no process joins */
-        changed = 0;
-        for (int i = 0; i < n; i++) {
-            if (in_tree[i])
-                continue;
-            int join = pids[i] == root;
-            for (int j = 0; !join && j < n; j++)
-                join = in_tree[j] && pids[j] == parents[i];
-            if (join) {
-                in_tree[i] = 1;
-                total += cpu[i];
-                count++;
-                changed = 1;
-            }
-        }
-    }
-    if (processes)
-        *processes = count;
-    return count ? total : -1;
-}
-
 static double s_loadavg(void)
 {
     double load = -1;
@@ -546,25 +501,52 @@ static double s_loadavg(void)
     return load;
 }
 
-static void s_cpu_start(s_run_t *run)
+static double s_since_begin(const s_run_t *run)
 {
-    run->client_cpu0 = s_self_cpu();
-    run->server_cpu0 = run->cfg->server_pid > 0 ? s_tree_cpu(run->cfg->server_pid, NULL) : -1;
+    return (double)(s_now_us() - run->t_begin) / 1e6;
 }
 
-static void s_cpu_end(s_run_t *run)
+/* The measured window begins: CPU counters, the open-loop schedule, RSS. */
+static void s_window_begin(s_run_t *run)
+{
+    run->client_cpu0 = s_self_cpu();
+    run->server_cpu0 = run->cfg->server_pid > 0 ? bench_proc_tree_cpu(run->cfg->server_pid, NULL) : -1;
+    run->issued_window = run->issued;
+    run->res->window_t_s = s_since_begin(run);
+    bench_mem_poll(&run->res->mem, BENCH_MEM_AT_WINDOW, run->res->window_t_s, "measure");
+}
+
+/* The measured window ends: CPU used, what the open-loop schedule left behind, RSS. */
+static void s_window_end(s_run_t *run)
 {
     bench_result_t *res = run->res;
+    res->due = run->issued - run->issued_window;
+    res->backlog_end = run->backlog_len;
+    bench_mem_poll(&res->mem, BENCH_MEM_AT_END, s_since_begin(run), "end");
     res->client_cpu_s = s_self_cpu() - run->client_cpu0;
     res->server_cpu_s = -1;
     if (run->server_cpu0 >= 0) {
-        double now = s_tree_cpu(run->cfg->server_pid, &res->server_processes);
+        double now = bench_proc_tree_cpu(run->cfg->server_pid, &res->server_processes);
         if (now >= 0)
             res->server_cpu_s = now - run->server_cpu0;
         if (res->server_cpu_s >= 0 && run->cfg->server_pid == (int)getpid())
             res->server_cpu_s -= res->client_cpu_s;   /* ceiling: the server is our other thread */
     }
     res->loadavg_1m = s_loadavg();
+}
+
+/* Every S_MEM_POLL_MS: the RSS maxima, and every mem_every_s a timed sample. */
+static void s_on_mem(evutil_socket_t fd, short what, void *arg)
+{
+    s_run_t *run = arg;
+    double t = s_since_begin(run);
+    const char *phase = NULL;
+    if (run->cfg->mem_every_s > 0 && t + 0.05 >= run->mem_next_s) {
+        phase = s_phase_names[run->phase];
+        while (run->mem_next_s <= t + 0.05)
+            run->mem_next_s += run->cfg->mem_every_s;
+    }
+    bench_mem_poll(&run->res->mem, BENCH_MEM_AT_NONE, t, phase);
 }
 
 /* ---- phases ---- */
@@ -586,10 +568,14 @@ static void s_reset_counters(bench_result_t *res)
     memset(res->op_errors, 0, sizeof(res->op_errors));
     res->items = res->get_hits = res->get_misses = res->unprocessed = 0;
     res->lag_samples = res->lag_timeouts = res->lag_polls = res->backlog_dropped = 0;
+    res->due = res->scheduled_done = res->backlog_max = res->backlog_end = res->lag_first_poll = 0;
     res->n_error_types = 0;
     memset(res->error_types, 0, sizeof(res->error_types));
     bench_hist_reset(&res->latency);
     bench_hist_reset(&res->lag);
+    bench_hist_reset(&res->lag_low);
+    bench_hist_reset(&res->send_delay);
+    bench_hist_reset(&res->poll_latency);
 }
 
 static void s_on_rate(evutil_socket_t fd, short what, void *arg);
@@ -604,7 +590,7 @@ static void s_start_load(s_run_t *run)
     } else {
         run->phase = S_MEASURE;
         run->t_measure = s_now_us();
-        s_cpu_start(run);
+        s_window_begin(run);
         s_schedule_phase(run, cfg->duration_s);
     }
     if (!cfg->quiet)
@@ -616,7 +602,7 @@ static void s_start_load(s_run_t *run)
         run->issued = 0;
         for (int i = 0; i < run->n_conns; i++)
             run->idle[run->n_idle++] = &run->conns[i];
-        struct timeval tv = {0, 1000};
+        struct timeval tv = {0, 0};   /* request 0 is due now */
         evtimer_add(run->rate_ev, &tv);
         return;
     }
@@ -631,6 +617,12 @@ static void s_preload_done(s_run_t *run)
     if (!run->cfg->quiet)
         fprintf(stderr, "meridian-bench: %s: preloaded %llu items in %.2f s (%s)\n", run->cfg->label,
                 (unsigned long long)run->res->preload_items, run->res->preload_s, run->res->preload_op);
+    bench_mem_poll(&run->res->mem, BENCH_MEM_AT_PRELOAD, s_since_begin(run), "loaded");
+    if (run->cfg->load_only) {
+        run->phase = S_DRAIN;   /* nothing to measure: bench_run's loop ends here */
+        event_base_loopbreak(run->base);
+        return;
+    }
     s_start_load(run);
 }
 
@@ -642,13 +634,13 @@ static void s_on_phase(evutil_socket_t fd, short what, void *arg)
         run->phase = S_MEASURE;
         s_reset_counters(run->res);
         run->t_measure = s_now_us();
-        s_cpu_start(run);
+        s_window_begin(run);
         s_schedule_phase(run, run->cfg->duration_s);
         break;
     case S_MEASURE:
         run->phase = S_DRAIN;
         run->res->measured_s = (double)(s_now_us() - run->t_measure) / 1e6;
-        s_cpu_end(run);
+        s_window_end(run);
         if (run->rate_ev)
             evtimer_del(run->rate_ev);
         if (run->inflight == 0)
@@ -656,6 +648,7 @@ static void s_on_phase(evutil_socket_t fd, short what, void *arg)
         else
             s_schedule_phase(run, S_DRAIN_MS / 1000.0);
         break;
+    case S_SETUP:
     case S_DRAIN:
     case S_PRELOAD:
         event_base_loopbreak(run->base);
@@ -663,13 +656,14 @@ static void s_on_phase(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-/* Open loop: makes due every request the schedule has reached. */
+/* Open loop: makes due every request the schedule has reached (request i is due at
+ * t_rate + i / rate), then sleeps until the next one is due. */
 static void s_on_rate(evutil_socket_t fd, short what, void *arg)
 {
     s_run_t *run = arg;
     const bench_config_t *cfg = run->cfg;
     uint64_t now = s_now_us();
-    uint64_t due = (uint64_t)((double)(now - run->t_rate) * cfg->rate / 1e6);
+    uint64_t due = (uint64_t)((double)(now - run->t_rate) * cfg->rate / 1e6) + 1;   /* i with due time <= now */
     for (; run->issued < due; run->issued++) {
         uint64_t t = run->t_rate + (uint64_t)((double)run->issued * 1e6 / cfg->rate);
         if (run->n_idle > 0) {
@@ -677,11 +671,15 @@ static void s_on_rate(evutil_socket_t fd, short what, void *arg)
         } else if (run->backlog_len < S_BACKLOG_CAP) {
             run->backlog[(run->backlog_head + run->backlog_len) % S_BACKLOG_CAP] = t;
             run->backlog_len++;
+            if (run->phase == S_MEASURE && run->backlog_len > run->res->backlog_max)
+                run->res->backlog_max = run->backlog_len;
         } else if (run->phase == S_MEASURE) {
             run->res->backlog_dropped++;
         }
     }
-    struct timeval tv = {0, 1000};
+    uint64_t next = run->t_rate + (uint64_t)((double)run->issued * 1e6 / cfg->rate);
+    uint64_t wait_us = next > now ? next - now : 0;
+    struct timeval tv = {(time_t)(wait_us / 1000000), (suseconds_t)(wait_us % 1000000)};
     evtimer_add(run->rate_ev, &tv);
 }
 
@@ -887,6 +885,8 @@ static void s_free(s_run_t *run)
     free(run->idle);
     if (run->phase_ev)
         event_free(run->phase_ev);
+    if (run->mem_ev)
+        event_free(run->mem_ev);
     if (run->rate_ev)
         event_free(run->rate_ev);
     bench_buf_free(&run->setup_reply);
@@ -910,20 +910,28 @@ static int s_init(s_run_t *run, const bench_config_t *cfg, bench_result_t *res)
     else
         snprintf(table, sizeof(table), "meridian-bench-%s", bench_workload_name(cfg->workload));
     snprintf(res->table, sizeof(res->table), "%s", table);
-    if (bench_keyspace_init(&run->ks, table, cfg->workload == BENCH_WL_QUERY, cfg->items, cfg->value_size,
-                            cfg->seed) < 0)
+    if (bench_keyspace_init(&run->ks, table, cfg->workload == BENCH_WL_QUERY || cfg->composite, cfg->items,
+                            cfg->value_size, cfg->seed) < 0)
         return -1;
     if (cfg->workload == BENCH_WL_MIXED && bench_zipf_init(&run->zipf, run->ks.items, cfg->zipf_theta) < 0)
         return -1;
     run->lag_next = run->ks.items;
-    run->base = event_base_new();
+    /* Precise timers: by default libevent reads CLOCK_MONOTONIC_COARSE, whose 4 ms
+     * ticks (HZ=250) made the 1 ms open-loop schedule fire every 4 ms. */
+    struct event_config *ec = event_config_new();
+    if (!ec)
+        return -1;
+    event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+    run->base = event_base_new_with_config(ec);
+    event_config_free(ec);
     if (!run->base)
         return -1;
     run->phase_ev = evtimer_new(run->base, s_on_phase, run);
+    run->mem_ev = event_new(run->base, -1, EV_PERSIST, s_on_mem, run);
     run->n_conns = cfg->connections;
     run->conns = calloc((size_t)run->n_conns, sizeof(*run->conns));
     run->idle = calloc((size_t)run->n_conns, sizeof(*run->idle));
-    if (!run->phase_ev || !run->conns || !run->idle)
+    if (!run->phase_ev || !run->mem_ev || !run->conns || !run->idle)
         return -1;
     if (cfg->rate > 0) {
         run->backlog = malloc(S_BACKLOG_CAP * sizeof(*run->backlog));
@@ -957,26 +965,39 @@ int bench_run(const bench_config_t *cfg, bench_result_t *res)
     s_reset_counters(res);
     res->preload_op = "";
     int rc = -1;
+    run.t_begin = s_now_us();
+    if (cfg->workload >= BENCH_WL_COUNT || cfg->workload == BENCH_WL_SCALE) {
+        snprintf(res->setup_error, sizeof(res->setup_error), "workload %s is not a single run",
+                 bench_workload_name(cfg->workload));
+        goto out;
+    }
     if (s_init(&run, cfg, res) < 0) {
         if (!res->setup_error[0])
             snprintf(res->setup_error, sizeof(res->setup_error), "cannot initialize (bad endpoint or no memory)");
         goto out;
     }
+    bench_mem_begin(&res->mem, cfg->server_pid);
+    run.mem_next_s = cfg->mem_every_s;
+    struct timeval mem_tv = {S_MEM_POLL_MS / 1000, (S_MEM_POLL_MS % 1000) * 1000};
+    event_add(run.mem_ev, &mem_tv);
     if (cfg->setup) {
         if (s_create_table(&run) < 0)
             goto out;
         if (cfg->workload == BENCH_WL_REPL_LAG)
             s_add_replica(&run);
-        if (bench_workload_needs_preload(cfg->workload)) {
+        if (bench_workload_needs_preload(cfg->workload) || cfg->load_only) {
             if (s_start_preload(&run) < 0)
                 goto out;
         } else {
             s_start_load(&run);
         }
+    } else if (cfg->load_only) {
+        run.phase = S_DRAIN;   /* nothing to create, load or measure */
     } else {
         s_start_load(&run);
     }
-    event_base_dispatch(run.base);
+    if (run.phase != S_DRAIN)   /* a loopbreak before the loop runs would be lost */
+        event_base_dispatch(run.base);
     if (run.phase != S_DRAIN) {
         snprintf(res->setup_error, sizeof(res->setup_error), "the run ended before its measured window");
         goto out;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bench_hist.h"
+#include "bench_proc.h"
 #include "bench_workload.h"
 
 typedef struct bench_config {
@@ -37,7 +38,10 @@ typedef struct bench_config {
     int setup;                  /* create the table and preload (0 for the ceiling server) */
     double ceiling_rps;         /* the HTTP ceiling measured earlier, 0 if unknown */
     int quiet;                  /* no progress lines on stderr */
-    int server_pid;             /* if > 0: CPU of this process and its descendants is measured */
+    int server_pid;             /* if > 0: CPU and RSS of this process and its descendants are measured */
+    double mem_every_s;         /* seconds between the RSS samples kept in the result (10) */
+    int composite;              /* 1: pk+sk keys (10 items a partition) whatever the workload */
+    int load_only;              /* create and preload (whatever the workload), measure nothing */
 } bench_config_t;
 
 /* The defaults every option starts from. */
@@ -63,11 +67,19 @@ typedef struct bench_result {
     uint64_t get_misses;
     uint64_t unprocessed;       /* BatchWriteItem replies with UnprocessedItems */
     bench_hist_t latency;       /* successful requests (replication-lag: the writes) */
-    bench_hist_t lag;           /* replication-lag: write acknowledged -> visible in B */
+    bench_hist_t lag;           /* replication-lag: write acknowledged -> the poll reply that showed it in B */
+    bench_hist_t lag_low;       /* .. a lower bound: ack -> the last poll that missed it was sent (0 if none) */
+    uint64_t lag_first_poll;    /* items the first poll already saw: their lag is below one poll's round trip */
     uint64_t lag_samples;
     uint64_t lag_timeouts;
     uint64_t lag_polls;
     uint64_t backlog_dropped;   /* open loop: requests that found the backlog full */
+    uint64_t due;               /* open loop: requests the schedule made due in the window */
+    uint64_t scheduled_done;    /* replies in the window to scheduled requests (not lag polls) */
+    uint64_t backlog_max;       /* open loop: most due requests waiting for a connection (window) */
+    uint64_t backlog_end;       /* .. still waiting when the window closed */
+    bench_hist_t send_delay;    /* open loop: from due to sent, scheduled requests in the window */
+    bench_hist_t poll_latency;  /* replication-lag: round trip of one poll of region B */
     int n_error_types;
     bench_error_count_t error_types[BENCH_MAX_ERROR_TYPES];
     uint64_t preload_items;
@@ -79,6 +91,8 @@ typedef struct bench_result {
     double server_cpu_s;        /* server_pid's tree CPU in the window; -1 if not measured */
     int server_processes;       /* processes in that tree */
     double loadavg_1m;          /* /proc/loadavg at the end of the window */
+    double window_t_s;          /* when the window began, in seconds since the run began (mem's clock) */
+    bench_mem_t mem;            /* RSS of server_pid's tree over the run (mem.root 0: not measured) */
     char setup_error[512];      /* what went wrong in setup, "" if nothing */
     int setup_failed;           /* the run could not measure at all */
 } bench_result_t;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const s_workload_names[BENCH_WL_COUNT] = {
-    "put", "get", "query", "mixed", "batch-write", "scan", "replication-lag",
+    "put", "get", "query", "mixed", "batch-write", "scan", "replication-lag", "scale",
 };
 
 static const char *const s_op_names[BENCH_OP_COUNT] = {

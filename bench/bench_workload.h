@@ -19,6 +19,7 @@ typedef enum {
     BENCH_WL_BATCH_WRITE,  /* BatchWriteItem of 25 puts */
     BENCH_WL_SCAN,         /* Scan pages of --scan-limit, each connection walking the table */
     BENCH_WL_REPL_LAG,     /* PutItem in region A, then GetItem in region B until visible */
+    BENCH_WL_SCALE,        /* several runs (bench_scale): a big and a 1,000-item table compared */
     BENCH_WL_COUNT
 } bench_workload_t;
 

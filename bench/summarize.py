@@ -2,7 +2,8 @@
 """summarize: turns one scripts/bench result folder (meridian-bench JSON files named
 SERVER-WORKLOAD.json) into summary.csv, summary.txt (the table scripts/bench prints)
 and a plot of throughput and p99 per workload and server: plot.png through gnuplot,
-or plot.svg written here when gnuplot is missing (--plot svg).
+or plot.svg written here when gnuplot is missing (--plot svg). A scale run (its own
+JSON shape) and the servers' RSS trends of long runs are printed under the table.
 
     bench/summarize.py DIR [--plot png|svg] [--workloads put,get]
 """
@@ -45,8 +46,9 @@ def main():
     ceilings = [r for r in runs if r["server"] == "ceiling"]
     ceiling = max(ceilings, key=lambda r: r["throughput_rps"]) if ceilings else None
     ceiling_rps = ceiling["throughput_rps"] if ceiling else 0.0
-    table = [r for r in runs if r["server"] != "ceiling"]
-    order = [w for w in args.workloads.split(",") if w] or sorted({r["workload"] for r in table})
+    scale_runs = [r for r in runs if r.get("workload") == "scale"]
+    table = [r for r in runs if r["server"] != "ceiling" and r.get("workload") != "scale"]
+    order = [w for w in args.workloads.split(",") if w and w != "scale"] or sorted({r["workload"] for r in table})
     servers = [s for s in SERVER_ORDER if any(r["server"] == s for r in table)]
     servers += sorted({r["server"] for r in table} - set(servers))
     groups = {}
@@ -94,6 +96,8 @@ def main():
                 "server_cpu_us_per_req": round(1e6 * r["server_cpu_s"] / r["ok"], 1) if "server_cpu_s" in r and r["ok"] else "",
                 "client_cpu_pct": round(100 * r.get("client_cpu_s", 0) / r["measured_s"]) if r["measured_s"] else "",
                 "loadavg_1m": r.get("loadavg_1m", ""),
+                "server_rss_max_mb": round(r["server_memory"]["total_max_kb"] / 1024.0, 1)
+                if r.get("server_memory", {}).get("total_max_kb", -1) >= 0 else "",
                 "lag_p50_ms": r.get("replication_lag_us", {}).get("p50", 0) / 1000.0 if "replication_lag_us" in r else "",
                 "lag_p99_ms": r.get("replication_lag_us", {}).get("p99", 0) / 1000.0 if "replication_lag_us" in r else "",
             })
@@ -114,14 +118,14 @@ def main():
                      " (best of %s req/s)"
                      % (ceiling_rps, fmt_ms(ceiling["latency_us"]["p50"]), fmt_ms(ceiling["latency_us"]["p99"]), cpu,
                         " and ".join("%.0f" % c["throughput_rps"] for c in ceilings)))
-    hdr = "%-16s %-9s %10s %8s %8s %8s %9s %9s %10s %8s %10s %8s  %s" % (
+    hdr = "%-16s %-9s %10s %8s %8s %8s %9s %9s %10s %8s %10s %8s %8s  %s" % (
         "workload", "server", "req/s", "p50 ms", "p99 ms", "errors", "%ceiling", "M/peer", "p99 peer/M",
-        "srv cpu", "srv us/req", "cli cpu", "error types")
+        "srv cpu", "srv us/req", "cli cpu", "srv MB", "error types")
     lines.append(hdr)
     lines.append("-" * len(hdr))
     for row in rows:
         frac = "%.1f%%" % (100 * row["fraction_of_ceiling"]) if row["fraction_of_ceiling"] != "" else "-"
-        lines.append("%-16s %-9s %10.0f %8s %8s %8d %9s %9s %10s %8s %10s %8s  %s" % (
+        lines.append("%-16s %-9s %10.0f %8s %8s %8d %9s %9s %10s %8s %10s %8s %8s  %s" % (
             row["workload"], row["server"], row["throughput_rps"],
             "-" if row["p50_ms"] is None else "%.2f" % row["p50_ms"],
             "-" if row["p99_ms"] is None else "%.2f" % row["p99_ms"],
@@ -130,7 +134,13 @@ def main():
             ("%s%%" % row["server_cpu_pct"]) if row["server_cpu_pct"] != "" else "-",
             row["server_cpu_us_per_req"] if row["server_cpu_us_per_req"] != "" else "-",
             ("%s%%" % row["client_cpu_pct"]) if row["client_cpu_pct"] != "" else "-",
+            row["server_rss_max_mb"] if row["server_rss_max_mb"] != "" else "-",
             row["error_types"]))
+        ol = by[(row["server"], row["workload"])].get("open_loop")
+        if ol:
+            lines.append("%-16s %-9s open loop: target %.0f/s, achieved %.0f/s, backlog max %d: %s" % (
+                "", "", ol["target_rate"], ol["achieved_rate"], ol["backlog_max"],
+                "kept the rate" if ol["kept_up"] else "RATE NOT SUSTAINED"))
         if row["lag_p50_ms"] != "":
             r = by[(row["server"], row["workload"])]
             lag = r["replication_lag_us"]
@@ -149,16 +159,58 @@ def main():
     lines.append("M/peer: Meridian's throughput divided by the server's; p99 peer/M: the server's p99 over Meridian's;")
     lines.append("srv/cli cpu: CPU of the server's processes / of the load generator in the window (100% = one core);")
     lines.append("srv us/req: server CPU time per successful request, the figure least moved by other load on the machine.")
+    lines.append("srv MB: the most RSS the server's processes held together during the run.")
+    lines += rss_trends(table)
+    for r in scale_runs:
+        lines += scale_lines(r)
     text = "\n".join(lines)
     with open(os.path.join(args.folder, "summary.txt"), "w") as f:
         f.write(text + "\n")
     print(text)
 
+    if not rows:
+        return
     if args.plot == "png":
         if not plot_gnuplot(args.folder, order, servers, by, ceiling_rps):
             plot_svg(args.folder, order, servers, by, ceiling_rps)
     elif args.plot == "svg":
         plot_svg(args.folder, order, servers, by, ceiling_rps)
+
+
+def rss_trends(runs):
+    """Per process, how RSS moved over the two halves of runs of 20 s or more."""
+    out = []
+    for r in sorted(runs, key=lambda r: (r["server"], r["workload"])):
+        for p in r.get("server_memory", {}).get("processes", []):
+            if "trend" in p:
+                out.append("RSS %s/%s, %s: %.1f MB at the window's start, %+.1f MB in the first half, %+.1f MB in the"
+                           " second (%s); max %.1f MB" % (
+                               r["server"], r["workload"], p["name"], p["rss_window_start_kb"] / 1024.0,
+                               p["window_first_half_growth_kb"] / 1024.0, p["window_second_half_growth_kb"] / 1024.0,
+                               p["trend"], p["rss_max_kb"] / 1024.0))
+    return out
+
+
+def scale_lines(r):
+    """The scale run: loads, then each read's big/small figures and ratios."""
+    out = ["scale (%s): %d-item table against a %d-item one, %d connections, %g s each" % (
+        r["server"], r["big_items"], r["small_items"], r["connections"], r["duration_s"])]
+    for side in ("small", "big"):
+        load = r.get("load", {}).get(side)
+        if load:
+            rss = ", ".join("%s %.1f MB" % (k, v / 1024.0) for k, v in load.get("rss_after_kb", {}).items() if v >= 0)
+            out.append("  load %-8s %9d items in %7.2f s = %8.0f items/s (%s, %d failed requests)%s" % (
+                side, load["items"], load["seconds"], load["items_per_s"], load["operation"], load["failed_requests"],
+                "; RSS after: " + rss if side == "big" and rss else ""))
+    for op, c in r.get("comparisons", {}).items():
+        out.append("  %-8s small %8.0f req/s p50 %s p99 %s ms | big %8.0f req/s p50 %s p99 %s ms | big/small: req/s %.2fx,"
+                   " p50 %.2fx, p99 %.2fx, server CPU/request %.2fx" % (
+                       op, c["small"]["throughput_rps"], fmt_ms(c["small"]["p50_us"]), fmt_ms(c["small"]["p99_us"]),
+                       c["big"]["throughput_rps"], fmt_ms(c["big"]["p50_us"]), fmt_ms(c["big"]["p99_us"]),
+                       c["ratio_rps"], c["ratio_p50"], c["ratio_p99"], c.get("ratio_server_cpu_per_req", 0)))
+    if not r.get("ok_run", True):
+        out.append("  some steps failed: see the scale JSON's steps")
+    return out
 
 
 def values(order, servers, by, key):

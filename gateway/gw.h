@@ -23,7 +23,7 @@ struct gw_auth;
 typedef struct gw {
     gw_config_t cfg;                      /* the command line */
     struct event_base *base;              /* the one event loop */
-    void *zmq_ctx;                        /* ZeroMQ context of the DEALER sockets */
+    void *zmq_ctx;                        /* ZeroMQ context of the control socket (gw_peer) */
     struct gw_http *http;                 /* the HTTP front (gw_http) */
     struct gw_auth *auth;                 /* --auth credentials, NULL: auth off */
 

@@ -26,6 +26,7 @@
 
 static void s_on_read(evutil_socket_t fd, short what, void *arg);
 static void s_on_write(evutil_socket_t fd, short what, void *arg);
+static void s_on_flush(evutil_socket_t fd, short what, void *arg);
 static void s_on_connect_timer(evutil_socket_t fd, short what, void *arg);
 
 void gw_region_internal_error(ddb_buf_t *out)
@@ -63,11 +64,13 @@ static void s_schedule_connect(gw_region_t *r)
     r->connect_delay_ms = r->connect_delay_ms * 2 > GW_CONNECT_MAX_MS ? GW_CONNECT_MAX_MS : r->connect_delay_ms * 2;
 }
 
-/* Arms the write event if there is something to write on a live connection. */
+/* Has out written once the callbacks already due in this loop turn have run (they
+ * may queue more requests: one write for all), without a wait for writability. */
 static void s_want_write(gw_region_t *r)
 {
-    if (r->fd >= 0 && evbuffer_get_length(r->out) > 0 && !event_pending(r->write_ev, EV_WRITE, NULL))
-        event_add(r->write_ev, NULL);
+    if (r->fd >= 0 && evbuffer_get_length(r->out) > 0 && !event_pending(r->write_ev, EV_WRITE, NULL) &&
+        !event_pending(r->flush_ev, EV_TIMEOUT | EV_READ | EV_WRITE, NULL))
+        event_active(r->flush_ev, EV_WRITE, 1);
 }
 
 /* One connection attempt; on failure (the regiond is not listening yet, or its
@@ -122,6 +125,7 @@ static void s_disconnect(gw_region_t *r, const char *why)
     if (r->fd >= 0) {
         event_del(r->read_ev);
         event_del(r->write_ev);
+        event_del(r->flush_ev);
         close(r->fd);
         r->fd = -1;
     }
@@ -142,8 +146,9 @@ static int s_open_socket(gw_region_t *r)
     r->in = evbuffer_new();
     r->read_ev = event_new(gw->base, -1, 0, s_on_read, r);
     r->write_ev = event_new(gw->base, -1, 0, s_on_write, r);
+    r->flush_ev = event_new(gw->base, -1, 0, s_on_flush, r);
     r->connect_ev = evtimer_new(gw->base, s_on_connect_timer, r);
-    if (!r->out || !r->in || !r->read_ev || !r->write_ev || !r->connect_ev) {
+    if (!r->out || !r->in || !r->read_ev || !r->write_ev || !r->flush_ev || !r->connect_ev) {
         DDB_ERROR("out of memory for %s's connection", r->name);
         return -1;
     }
@@ -160,13 +165,15 @@ static void s_close_socket(gw_region_t *r)
         event_free(r->read_ev);
     if (r->write_ev)
         event_free(r->write_ev);
+    if (r->flush_ev)
+        event_free(r->flush_ev);
     if (r->connect_ev)
         event_free(r->connect_ev);
     if (r->out)
         evbuffer_free(r->out);
     if (r->in)
         evbuffer_free(r->in);
-    r->read_ev = r->write_ev = r->connect_ev = NULL;
+    r->read_ev = r->write_ev = r->flush_ev = r->connect_ev = NULL;
     r->out = r->in = NULL;
 }
 
@@ -276,7 +283,7 @@ int gw_region_send(gw_region_t *r, proto_request_t *req, gw_reply_fn fn, void *a
     r->sent++;
     if (handle)
         *handle = p;
-    s_want_write(r);   /* written when the loop comes round: one write per turn */
+    s_want_write(r);   /* written at the end of this loop turn: one write for all */
     return 0;
 }
 
@@ -367,22 +374,36 @@ static void s_on_read(evutil_socket_t fd, short what, void *arg)
     gw_region_drain(arg);
 }
 
-static void s_on_write(evutil_socket_t fd, short what, void *arg)
+/* Writes out until it is empty or the socket is full (then waits for writability). */
+static void s_write_out(gw_region_t *r)
 {
-    (void)what;
-    gw_region_t *r = arg;
-    while (evbuffer_get_length(r->out) > 0) {
-        int n = evbuffer_write(r->out, fd);
+    while (r->fd >= 0 && evbuffer_get_length(r->out) > 0) {
+        int n = evbuffer_write(r->out, r->fd);
         if (n > 0)
             continue;
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            break;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            event_add(r->write_ev, NULL);
+            return;
+        }
         s_disconnect(r, n == 0 ? "regiond closed the connection" : strerror(errno));
         return;
     }
-    s_want_write(r);
+}
+
+static void s_on_write(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    s_write_out(arg);
+}
+
+static void s_on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    s_write_out(arg);
 }
 
 /* Runs p's callback with a 500 and recycles it (p is already detached). */

@@ -29,7 +29,8 @@ typedef struct gw_region {
 
     int fd;                         /* unix stream socket to the regiond; -1 when not connected */
     struct event *read_ev;          /* fd readable (persistent while connected) */
-    struct event *write_ev;         /* fd writable: armed while out holds bytes */
+    struct event *write_ev;         /* fd writable: armed when a write would block */
+    struct event *flush_ev;         /* made active to write out at the end of this loop turn */
     struct event *connect_ev;       /* the next connection attempt (timer) */
     unsigned connect_delay_ms;      /* between attempts: doubles up to a bound */
     struct evbuffer *out;           /* frames not yet written; kept while disconnected */

@@ -61,7 +61,6 @@ typedef struct rd_pending {
     bool answer;           /* a decodable request that gets a reply */
     bool read;             /* an operation that only reads: runs first */
     bool clean;            /* nothing in the transaction had changed when it finished */
-    bool replied;          /* its reply is queued already */
     uint64_t id;           /* the request's correlation id */
     int status;            /* HTTP status of the reply */
     ddb_buf_t body;        /* reply body */
@@ -262,20 +261,14 @@ static void s_execute(rd_loop_t *l, rd_pending_t *p)
     ddb_arena_reset(l->arena);
 }
 
-/* Replaces the replies of the batch with 500 InternalServerError: every one, or
- * (keep_clean) those of requests that ran after something had changed. A read that
- * ran before any change saw only committed data: its answer stands. */
-static void s_fail_batch(rd_loop_t *l, bool keep_clean)
+/* Replaces p's reply with 500 InternalServerError. */
+static void s_fail_one(rd_pending_t *p)
 {
     ddb_err_t err = DDB_ERR_INIT;
     ddb_err_set(&err, DDB_ERR_INTERNAL, "Internal server error");
-    for (int i = 0; i < l->n; i++) {
-        if (l->batch[i].replied || (keep_clean && l->batch[i].clean))
-            continue;
-        ddb_buf_clear(&l->batch[i].body);
-        ddb_err_to_json(&err, &l->batch[i].body);
-        l->batch[i].status = ddb_err_http_status(err.kind);
-    }
+    ddb_buf_clear(&p->body);
+    ddb_err_to_json(&err, &p->body);
+    p->status = ddb_err_http_status(err.kind);
     ddb_err_clear(&err);
 }
 
@@ -295,12 +288,59 @@ static void s_reply(rd_loop_t *l, rd_pending_t *p)
 
 static void s_flush_all(rd_loop_t *l);
 
-/* Executes the taken batch as one transaction and queues its replies. The
- * operations that only read run first and are answered before the writes run: they
- * see only committed data, so their answers stand whatever the commit does, and they
- * do not wait for it. Every request of a batch was in flight at once (a client's
- * next request on a connection waits for this one's answer), so any order among
- * them is one the client could have seen. */
+/* Runs the batch's reads (reads true) or its other requests as one transaction: a
+ * read transaction takes no lock, a write transaction holds the writer's lock to its
+ * commit. If the commit fails, the requests that ran after something had changed
+ * get 500 (a read that ran before any change saw only committed data). */
+static void s_run_group(rd_loop_t *l, bool reads)
+{
+    bool any = false;
+    for (int i = 0; i < l->n && !any; i++)
+        any = l->batch[i].answer && l->batch[i].read == reads;
+    if (!any)
+        return;
+    bool began = (reads ? rd_store_begin_read(l->store) : rd_store_begin(l->store)) == 0;
+    sqlite3 *db = rd_store_db(l->store);
+    int changes = sqlite3_total_changes(db);
+    for (int i = 0; i < l->n; i++) {
+        rd_pending_t *p = &l->batch[i];
+        if (!p->answer || p->read != reads)
+            continue;
+        if (!began) {
+            s_fail_one(p);
+            continue;
+        }
+        s_execute(l, p);
+        p->clean = sqlite3_total_changes(db) == changes && p->status != 500;
+    }
+    if (began && rd_store_commit(l->store) != 0) {
+        DDB_ERROR("commit of a batch of %d failed", l->n);
+        for (int i = 0; i < l->n; i++)
+            if (l->batch[i].answer && l->batch[i].read == reads && !l->batch[i].clean)
+                s_fail_one(&l->batch[i]);
+    }
+}
+
+/* Queues the replies of the batch's reads (reads true) or of its other requests. */
+static int s_reply_group(rd_loop_t *l, bool reads)
+{
+    int n = 0;
+    for (int i = 0; i < l->n; i++) {
+        if (l->batch[i].answer && l->batch[i].read == reads) {
+            s_reply(l, &l->batch[i]);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Executes the taken batch and queues its replies. The operations that only read
+ * run first, in a transaction of their own, and are answered before the writes
+ * run: they wait for no commit, and a failed commit never fails them. The writes
+ * then run as one transaction with a savepoint each, and are answered after its
+ * commit. Every request of a batch was in flight at once (a client's next request
+ * on a connection waits for this one's answer), so any order among them is one the
+ * client could have seen. */
 static void s_run_batch(rd_loop_t *l)
 {
     for (int i = 0; i < l->n; i++) {
@@ -310,37 +350,12 @@ static void s_run_batch(rd_loop_t *l)
             DDB_WARN("dropping a malformed request (%zu bytes)", p->len);
         p->id = p->answer ? p->req.id : 0;
         p->read = p->answer && rd_dispatch_is_read(p->req.service, p->req.op.ptr, p->req.op.len);
-        p->clean = p->replied = false;
     }
-    if (rd_store_begin(l->store) != 0) {
-        s_fail_batch(l, false);
-    } else {
-        sqlite3 *db = rd_store_db(l->store);
-        int changes = sqlite3_total_changes(db);
-        bool reads_answered = false;
-        for (int pass = 0; pass < 2; pass++) {
-            for (int i = 0; i < l->n; i++) {
-                rd_pending_t *p = &l->batch[i];
-                if (!p->answer || p->read != (pass == 0))
-                    continue;
-                s_execute(l, p);
-                p->clean = sqlite3_total_changes(db) == changes && p->status != 500;
-                if (pass == 0 && p->clean) {
-                    s_reply(l, p);
-                    p->replied = reads_answered = true;
-                }
-            }
-            if (pass == 0 && reads_answered)
-                s_flush_all(l);
-        }
-        if (rd_store_commit(l->store) != 0) {
-            DDB_ERROR("commit of a batch of %d failed", l->n);
-            s_fail_batch(l, true);
-        }
-    }
-    for (int i = 0; i < l->n; i++)
-        if (l->batch[i].answer && !l->batch[i].replied)
-            s_reply(l, &l->batch[i]);
+    s_run_group(l, true);
+    if (s_reply_group(l, true) > 0)
+        s_flush_all(l);
+    s_run_group(l, false);
+    s_reply_group(l, false);
     l->n = 0;
 }
 

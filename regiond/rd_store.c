@@ -11,7 +11,6 @@
 #include <sys/random.h>
 
 #include "ddb_hlc.h"
-#include "rd_ckpt.h"
 #include "ddb_log.h"
 #include "rd_index.h"
 #include "rd_stream.h"
@@ -28,7 +27,7 @@ struct rd_table_stmts {
 
 /* Transaction control runs several times per request: its statements are prepared
  * once (s_txn) rather than parsed by sqlite3_exec each time. */
-enum { RD_TXN_BEGIN, RD_TXN_COMMIT, RD_TXN_ROLLBACK, RD_TXN_SAVEPOINT, RD_TXN_RELEASE, RD_TXN_ROLLBACK_TO, RD_TXN_N };
+enum { RD_TXN_BEGIN, RD_TXN_BEGIN_READ, RD_TXN_COMMIT, RD_TXN_ROLLBACK, RD_TXN_SAVEPOINT, RD_TXN_RELEASE, RD_TXN_ROLLBACK_TO, RD_TXN_N };
 
 struct rd_store {
     sqlite3 *db;
@@ -40,7 +39,6 @@ struct rd_store {
     sqlite3_stmt *counts_add;     /* item_count/size_bytes += deltas */
     sqlite3_stmt *counts_get;     /* item_count, size_bytes of a table */
     sqlite3_stmt *txn[RD_TXN_N];  /* the transaction control statements, prepared once */
-    rd_ckpt_t *ckpt;              /* WAL checkpoints on their own thread (file databases) */
     bool ddl_in_savepoint;        /* the cache changed since the last SAVEPOINT */
     bool ddl_in_txn;              /* the cache changed since BEGIN */
     rd_store_write_hook_t write_hook;   /* global tables (rd_repl), or NULL */
@@ -277,8 +275,6 @@ rd_store_t *rd_store_open(const char *path, const char *region, rd_durability_t 
         rd_store_close(&s);
         return NULL;
     }
-    if (path)
-        s->ckpt = rd_ckpt_start(s->db, path);
     DDB_INFO("database %s open, %zu tables, durability %s", path ? path : "(in memory)", s->n_tables,
              rd_durability_name(mode));
     return s;
@@ -295,7 +291,6 @@ void rd_store_close(rd_store_t **p)
     sqlite3_finalize(s->counts_get);
     for (int i = 0; i < RD_TXN_N; i++)
         sqlite3_finalize(s->txn[i]);
-    rd_ckpt_stop(&s->ckpt, s->db);
     if (s->db && sqlite3_close(s->db) != SQLITE_OK)
         DDB_ERROR("sqlite close: %s", sqlite3_errmsg(s->db));
     free(s->region);
@@ -309,7 +304,8 @@ void rd_store_close(rd_store_t **p)
 static int s_txn(rd_store_t *s, int which)
 {
     static const char *const sql[RD_TXN_N] = {
-        [RD_TXN_BEGIN] = "BEGIN IMMEDIATE",   [RD_TXN_COMMIT] = "COMMIT",
+        [RD_TXN_BEGIN] = "BEGIN IMMEDIATE",   [RD_TXN_BEGIN_READ] = "BEGIN",
+        [RD_TXN_COMMIT] = "COMMIT",
         [RD_TXN_ROLLBACK] = "ROLLBACK",       [RD_TXN_SAVEPOINT] = "SAVEPOINT req",
         [RD_TXN_RELEASE] = "RELEASE req",     [RD_TXN_ROLLBACK_TO] = "ROLLBACK TO req",
     };
@@ -328,6 +324,12 @@ int rd_store_begin(rd_store_t *s)
 {
     s->ddl_in_txn = false;
     return s_txn(s, RD_TXN_BEGIN);
+}
+
+int rd_store_begin_read(rd_store_t *s)
+{
+    s->ddl_in_txn = false;
+    return s_txn(s, RD_TXN_BEGIN_READ);
 }
 
 int rd_store_commit(rd_store_t *s)

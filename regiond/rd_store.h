@@ -42,6 +42,9 @@ void rd_store_close(rd_store_t **p);
  * returns 0 / -1 (logged). rd_store_commit rolls back on failure; a rollback that
  * undoes a table creation, change or deletion reloads the catalog cache. */
 int rd_store_begin(rd_store_t *s);
+/* Begins a transaction that takes no lock until it writes (for requests that only
+ * read: they wait for no writer and hold no writer back). 0 / -1. */
+int rd_store_begin_read(rd_store_t *s);
 int rd_store_commit(rd_store_t *s);
 void rd_store_rollback(rd_store_t *s);
 int rd_store_savepoint(rd_store_t *s);
