@@ -11,6 +11,7 @@
 #include <sys/random.h>
 
 #include "ddb_hlc.h"
+#include "rd_ckpt.h"
 #include "ddb_log.h"
 #include "rd_index.h"
 #include "rd_stream.h"
@@ -39,6 +40,7 @@ struct rd_store {
     sqlite3_stmt *counts_add;     /* item_count/size_bytes += deltas */
     sqlite3_stmt *counts_get;     /* item_count, size_bytes of a table */
     sqlite3_stmt *txn[RD_TXN_N];  /* the transaction control statements, prepared once */
+    rd_ckpt_t *ckpt;              /* WAL checkpoints on their own thread (file databases) */
     bool ddl_in_savepoint;        /* the cache changed since the last SAVEPOINT */
     bool ddl_in_txn;              /* the cache changed since BEGIN */
     rd_store_write_hook_t write_hook;   /* global tables (rd_repl), or NULL */
@@ -263,6 +265,7 @@ rd_store_t *rd_store_open(const char *path, const char *region, rd_durability_t 
     sqlite3_busy_timeout(s->db, 5000);
     const char *sync_sql = mode == RD_DURABILITY_FULL ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
     if (s_exec(s, "PRAGMA journal_mode=WAL") || s_exec(s, sync_sql) ||
+        s_exec(s, "PRAGMA journal_size_limit=67108864") ||   /* a WAL started over shrinks back to 64 MB */
         s_exec(s, "PRAGMA foreign_keys=OFF") || s_schema(s) || s_cache_load(s) || s_migrate_logs(s) ||
         rd_stream_schema(s) != 0 || rd_repl_schema(s) != 0) {
         rd_store_close(&s);
@@ -275,6 +278,8 @@ rd_store_t *rd_store_open(const char *path, const char *region, rd_durability_t 
         rd_store_close(&s);
         return NULL;
     }
+    if (path && !getenv("TMP_CKPT_INLINE"))
+        s->ckpt = rd_ckpt_start(s->db, path);
     DDB_INFO("database %s open, %zu tables, durability %s", path ? path : "(in memory)", s->n_tables,
              rd_durability_name(mode));
     return s;
@@ -291,6 +296,7 @@ void rd_store_close(rd_store_t **p)
     sqlite3_finalize(s->counts_get);
     for (int i = 0; i < RD_TXN_N; i++)
         sqlite3_finalize(s->txn[i]);
+    rd_ckpt_stop(&s->ckpt, s->db);
     if (s->db && sqlite3_close(s->db) != SQLITE_OK)
         DDB_ERROR("sqlite close: %s", sqlite3_errmsg(s->db));
     free(s->region);
