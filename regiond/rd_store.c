@@ -39,6 +39,7 @@ struct rd_store {
     size_t n_tables, cap_tables;
     sqlite3_stmt *counts_add;     /* item_count/size_bytes += deltas */
     sqlite3_stmt *counts_get;     /* item_count, size_bytes of a table */
+    sqlite3_stmt *log_needed;     /* does a table have an enabled stream or a replica set? */
     sqlite3_stmt *txn[RD_TXN_N];  /* the transaction control statements, prepared once */
     rd_ckpt_t *ckpt;              /* WAL checkpoints on their own thread (file databases) */
     bool ddl_in_savepoint;        /* the cache changed since the last SAVEPOINT */
@@ -274,7 +275,9 @@ rd_store_t *rd_store_open(const char *path, const char *region, rd_durability_t 
     s->counts_add = s_prepare(s, "UPDATE catalog SET item_count = item_count + ?1, size_bytes = size_bytes + ?2"
                                  " WHERE account = ?3 AND name = ?4");
     s->counts_get = s_prepare(s, "SELECT item_count, size_bytes FROM catalog WHERE account = ?1 AND name = ?2");
-    if (!s->counts_add || !s->counts_get) {
+    s->log_needed = s_prepare(s, "SELECT EXISTS (SELECT 1 FROM streams WHERE phys = ?1 AND status = 'ENABLED')"
+                                 " OR EXISTS (SELECT 1 FROM repl_sets WHERE account = ?2 AND name = ?3)");
+    if (!s->counts_add || !s->counts_get || !s->log_needed) {
         rd_store_close(&s);
         return NULL;
     }
@@ -294,6 +297,7 @@ void rd_store_close(rd_store_t **p)
     free(s->tables);
     sqlite3_finalize(s->counts_add);
     sqlite3_finalize(s->counts_get);
+    sqlite3_finalize(s->log_needed);
     for (int i = 0; i < RD_TXN_N; i++)
         sqlite3_finalize(s->txn[i]);
     rd_ckpt_stop(&s->ckpt, s->db);
@@ -634,6 +638,23 @@ static int s_log_append(rd_store_t *s, rd_table_stmts_t *st, int event, const rd
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Does a write to t need a change-log record? Only a stream that is enabled now and
+ * replication read the log (a stream enabled later starts after the log's current
+ * end; a table that becomes global is seeded from a snapshot). Asked at each write,
+ * inside the write's transaction, so that it can never disagree with a stream or a
+ * replica set that this transaction (or a rolled-back one) changed. On an error it
+ * says yes. */
+static bool s_log_needed(rd_store_t *s, const rd_table_t *t)
+{
+    sqlite3_stmt *q = s->log_needed;
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)t->phys);
+    sqlite3_bind_text(q, 2, t->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, t->name, -1, SQLITE_STATIC);
+    bool needed = sqlite3_step(q) != SQLITE_ROW || sqlite3_column_int(q, 0) != 0;
+    sqlite3_reset(q);
+    return needed;
+}
+
 static int s_counts_add(rd_store_t *s, const rd_table_t *t, int64_t d_items, int64_t d_bytes)
 {
     if (d_items == 0 && d_bytes == 0)
@@ -680,7 +701,7 @@ int rd_store_write_item(rd_store_t *s, rd_table_t *t, const rd_write_t *w, ddb_a
         return 0;
     int event = !w->new_json ? RD_EVENT_REMOVE : old->json ? RD_EVENT_MODIFY : RD_EVENT_INSERT;
     uint64_t hlc = w->origin ? w->hlc : ddb_hlc_now(&s->hlc);
-    if (s_log_append(s, st, event, w, old, hlc) != 0)
+    if ((w->origin || s_log_needed(s, t)) && s_log_append(s, st, event, w, old, hlc) != 0)
         return s_fail(s, err, "append change log");
     if (!w->origin && s->write_hook &&
         s->write_hook(s->write_hook_ctx, t, w, hlc, (int64_t)sqlite3_last_insert_rowid(s->db)) != 0)

@@ -54,7 +54,8 @@ def change_log(cluster, table):
 
 
 def test_sweeper_deletes_expired_items(ddb, cluster):
-    t = create_table(ddb)
+    # a stream, so that the table keeps a change log to look at
+    t = create_table(ddb, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
     ddb.update_time_to_live(TableName=t, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
     now = int(time.time())
     items = {
@@ -77,6 +78,21 @@ def test_sweeper_deletes_expired_items(ddb, cluster):
     if cluster.managed and cluster.data_dir:
         # six inserts, then one removal marked as the service's (Streams' userIdentity)
         assert change_log(cluster, t) == [(1, 0)] * 6 + [(3, 1)]
+
+
+def test_plain_table_keeps_no_change_log(ddb, cluster):
+    # Only streams and replication read the change log: a table with neither writes none
+    # (its data file grows with its items, not with its writes), until a stream is on.
+    if not (cluster.managed and cluster.data_dir):
+        pytest.skip("reads the regiond's data file")
+    t = create_table(ddb)
+    for i in range(20):
+        ddb.put_item(TableName=t, Item={"pk": {"S": "k%d" % (i % 3)}, "v": {"N": str(i)}})
+    ddb.delete_item(TableName=t, Key={"pk": {"S": "k0"}})
+    assert change_log(cluster, t) == []
+    ddb.update_table(TableName=t, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    ddb.put_item(TableName=t, Item={"pk": {"S": "after"}})
+    assert change_log(cluster, t) == [(1, 0)]
 
 
 def test_sweeper_ignores_tables_without_ttl(ddb):
