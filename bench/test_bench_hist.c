@@ -4,17 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bench_test.h"
 #include "bench_hist.h"
 #include "bench_rand.h"
 
-/* CHECK() vanishes under NDEBUG (RelWithDebInfo); this does not. */
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            exit(1);                                                                 \
-        }                                                                            \
-    } while (0)
 
 static void s_test_buckets(void)
 {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_test.h"
 #include "bench_proc.h"
 
 static pid_t s_child_pid;   /* killed on any exit: a paused child would hold CTest's pipe */
@@ -23,13 +24,6 @@ static void s_kill_child(void)
     }
 }
 
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            exit(1);                                                                 \
-        }                                                                            \
-    } while (0)
 
 #define S_GROW_MB 64
 

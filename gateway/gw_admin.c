@@ -145,10 +145,10 @@ static void s_append_cluster_json(const s_cluster_query_t *q, ddb_buf_t *out)
             ddb_buf_printf(out, ",\"pid\":%d", (int)r->pid);
         else
             ddb_buf_puts(out, ",\"pid\":null");
-        ddb_buf_printf(out, ",\"state\":\"%s\",\"restarts\":%u,\"endpoint\":", gw_super_state_name(gw_super_state(r)),
+        ddb_buf_printf(out, ",\"state\":\"%s\",\"restarts\":%u,\"endpoint\":", gw_region_state_name(gw_super_state(r)),
                        r->restarts);
         ddb_buf_json_str(out, r->endpoint, strlen(r->endpoint));
-        ddb_buf_printf(out, ",\"inflight\":%zu,\"requests\":%llu,\"tables\":", r->inflight,
+        ddb_buf_printf(out, ",\"inflight\":%zu,\"requests\":%llu,\"tables\":", r->inflight.count,
                        (unsigned long long)r->sent);
         s_append_member(out, slot, "tables");
         ddb_buf_puts(out, ",\"replication\":");   /* global tables' counters (rd_repl) */

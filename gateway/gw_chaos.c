@@ -651,7 +651,7 @@ void gw_chaos_to_json(gw_t *gw, ddb_buf_t *out)
             ddb_buf_putc(out, ',');
         ddb_buf_json_str(out, r->name, r->name_len);
         ddb_buf_printf(out, ":{\"state\":\"%s\",\"pid\":%d,\"chaos\":%s,\"links_synced\":%s,\"disk_full_synced\":%s}",
-                       gw_super_state_name(gw_super_state(r)), (int)r->pid,
+                       gw_region_state_name(gw_super_state(r)), (int)r->pid,
                        r->held_down ? "\"killed\"" : r->paused ? "\"paused\"" : "null",
                        (r->pid > 0 && r->links_pushed == (c ? c->generation : 0) && r->links_pushed_pid == r->pid)
                            ? "true" : "false",

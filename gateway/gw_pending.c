@@ -139,3 +139,42 @@ void gw_ptable_remove(gw_ptable_t *t, gw_pending_t *p)
         }
     }
 }
+
+void gw_plist_append(gw_plist_t *l, gw_pending_t *p)
+{
+    p->next = NULL;
+    p->prev = l->tail;
+    if (l->tail)
+        l->tail->next = p;
+    else
+        l->head = p;
+    l->tail = p;
+    l->count++;
+}
+
+void gw_plist_unlink(gw_plist_t *l, gw_pending_t *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        l->head = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    else
+        l->tail = p->prev;
+    p->prev = p->next = NULL;
+    l->count--;
+}
+
+void gw_pending_start(gw_pending_t *p, uint64_t id, struct gw_region *region, gw_reply_fn fn, void *arg,
+                      uintptr_t tag, const char *request_id, size_t request_id_len)
+{
+    p->id = id;
+    p->region = region;
+    p->on_reply = fn;
+    p->arg = arg;
+    p->tag = tag;
+    size_t n = request_id_len < GW_REQUEST_ID_LEN ? request_id_len : GW_REQUEST_ID_LEN;
+    memcpy(p->request_id, request_id, n);
+    p->request_id[n] = '\0';
+}

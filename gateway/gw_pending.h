@@ -29,6 +29,16 @@ struct gw_pending {
     char request_id[GW_REQUEST_ID_LEN + 1];   /* x-amzn-RequestId of this request */
 };
 
+/* A region's in-flight records in send order, linked through prev/next. */
+typedef struct gw_plist {
+    gw_pending_t *head;          /* oldest */
+    gw_pending_t *tail;
+    size_t count;
+} gw_plist_t;
+
+void gw_plist_append(gw_plist_t *l, gw_pending_t *p);
+void gw_plist_unlink(gw_plist_t *l, gw_pending_t *p);
+
 typedef struct gw_ptable {
     gw_pending_t **slots;        /* cap entries, NULL when empty */
     size_t cap;                  /* power of two */
@@ -48,6 +58,11 @@ void gw_ptable_destroy(gw_ptable_t *t);
 gw_pending_t *gw_ptable_take(gw_ptable_t *t);
 /* Returns a record that is no longer in the table to the free list. */
 void gw_ptable_recycle(gw_ptable_t *t, gw_pending_t *p);
+
+/* Fills a taken record for a request about to be sent: its id, region, callback,
+ * context, tag and x-amzn-RequestId (cut to GW_REQUEST_ID_LEN). */
+void gw_pending_start(gw_pending_t *p, uint64_t id, struct gw_region *region, gw_reply_fn fn, void *arg,
+                      uintptr_t tag, const char *request_id, size_t request_id_len);
 
 /* Adds p under p->id (ids must be unique). 0, or -1 on out-of-memory. */
 int gw_ptable_insert(gw_ptable_t *t, gw_pending_t *p);

@@ -29,13 +29,6 @@ static void s_on_write(evutil_socket_t fd, short what, void *arg);
 static void s_on_flush(evutil_socket_t fd, short what, void *arg);
 static void s_on_connect_timer(evutil_socket_t fd, short what, void *arg);
 
-void gw_region_internal_error(ddb_buf_t *out)
-{
-    ddb_err_t err = DDB_ERR_INIT;
-    ddb_err_set(&err, DDB_ERR_INTERNAL, "Internal server error");
-    ddb_err_to_json(&err, out);
-}
-
 static size_t s_name_hash(const char *name, size_t len)
 {
     uint32_t h = 2166136261u;   /* FNV-1a */
@@ -216,111 +209,33 @@ gw_region_t *gw_region_get(gw_t *gw, const char *name, size_t len)
     return r;
 }
 
-static void s_list_append(gw_region_t *r, gw_pending_t *p)
-{
-    p->next = NULL;
-    p->prev = r->inflight_tail;
-    if (r->inflight_tail)
-        r->inflight_tail->next = p;
-    else
-        r->inflight_head = p;
-    r->inflight_tail = p;
-    r->inflight++;
-}
-
-static void s_list_unlink(gw_region_t *r, gw_pending_t *p)
-{
-    if (p->prev)
-        p->prev->next = p->next;
-    else
-        r->inflight_head = p->next;
-    if (p->next)
-        p->next->prev = p->prev;
-    else
-        r->inflight_tail = p->prev;
-    p->prev = p->next = NULL;
-    r->inflight--;
-}
-
 int gw_region_send(gw_region_t *r, proto_request_t *req, gw_reply_fn fn, void *arg, uintptr_t tag,
                    gw_pending_t **handle)
 {
     gw_t *gw = r->gw;
     if (handle)
         *handle = NULL;
-    gw_pending_t *p = r->out ? gw_ptable_take(&gw->pending) : NULL;
+    gw_pending_t *p = r->out ? gw_inflight_begin(r, req, fn, arg, tag) : NULL;
     if (!p)
         return -1;
-    p->id = ++gw->next_id;
-    p->region = r;
-    p->on_reply = fn;
-    p->arg = arg;
-    p->tag = tag;
-    size_t rid_len = req->request_id.len < GW_REQUEST_ID_LEN ? req->request_id.len : GW_REQUEST_ID_LEN;
-    memcpy(p->request_id, req->request_id.ptr, rid_len);
-    p->request_id[rid_len] = '\0';
-
-    req->id = p->id;
-    req->region.ptr = r->name;
-    req->region.len = r->name_len;
     msgpack_sbuffer_clear(&gw->sbuf);
     static const char header_room[PROTO_FRAME_HEADER];
     msgpack_sbuffer_write(&gw->sbuf, header_room, sizeof(header_room));
-    if (proto_request_encode(req, &gw->sbuf) != 0 || gw->sbuf.size - PROTO_FRAME_HEADER > PROTO_FRAME_MAX ||
-        gw_ptable_insert(&gw->pending, p) != 0) {
-        gw_ptable_recycle(&gw->pending, p);
+    bool ok = proto_request_encode(req, &gw->sbuf) == 0 && gw->sbuf.size - PROTO_FRAME_HEADER <= PROTO_FRAME_MAX;
+    if (ok) {
+        proto_frame_header_put((unsigned char *)gw->sbuf.data, (uint32_t)(gw->sbuf.size - PROTO_FRAME_HEADER));
+        ok = evbuffer_add(r->out, gw->sbuf.data, gw->sbuf.size) == 0;
+    }
+    if (!ok) {
+        DDB_WARN("send to %s failed", r->name);
+        gw_inflight_abort(p);
         return -1;
     }
-    proto_frame_header_put((unsigned char *)gw->sbuf.data, (uint32_t)(gw->sbuf.size - PROTO_FRAME_HEADER));
-    if (evbuffer_add(r->out, gw->sbuf.data, gw->sbuf.size) != 0) {
-        DDB_WARN("send to %s failed: out of memory", r->name);
-        gw_ptable_remove(&gw->pending, p);
-        gw_ptable_recycle(&gw->pending, p);
-        return -1;
-    }
-    p->deadline_ms = gw_now_ms() + gw->cfg.request_timeout_ms;
-    s_list_append(r, p);
-    r->sent++;
+    gw_inflight_commit(p);
     if (handle)
         *handle = p;
     s_want_write(r);   /* written at the end of this loop turn: one write for all */
     return 0;
-}
-
-/* Takes p out of the table and its region's list. */
-static void s_detach(gw_pending_t *p)
-{
-    gw_region_t *r = p->region;
-    s_list_unlink(r, p);
-    gw_ptable_remove(&r->gw->pending, p);
-}
-
-void gw_region_cancel(gw_pending_t *p)
-{
-    gw_t *gw = p->region->gw;
-    s_detach(p);
-    gw_ptable_recycle(&gw->pending, p);
-}
-
-/* Hands one reply to the request it answers. */
-static void s_dispatch(gw_region_t *r, const char *data, size_t len)
-{
-    proto_response_t resp;
-    if (proto_response_decode(data, len, &resp) != 0) {
-        DDB_WARN("undecodable message (%zu bytes) from %s's regiond", len, r->name);
-        return;
-    }
-    r->answered = true;
-    if (r->state == GW_REGION_STARTING)
-        r->state = GW_REGION_RUNNING;
-    gw_pending_t *p = gw_ptable_find(&r->gw->pending, resp.id);
-    if (!p || p->region != r) {
-        DDB_DEBUG("late or unknown reply %llu from %s", (unsigned long long)resp.id, r->name);
-        return;
-    }
-    s_detach(p);
-    p->on_reply(p, (int)resp.status, resp.body.ptr, resp.body.len);
-    gw_ptable_recycle(&r->gw->pending, p);
 }
 
 /* Dispatches every whole frame in r->in. 0, or -1 if the stream is corrupt. */
@@ -342,7 +257,7 @@ static int s_dispatch_frames(gw_region_t *r)
         const char *data = (const char *)evbuffer_pullup(r->in, (ev_ssize_t)(sizeof(header) + len));
         if (!data)
             return -1;
-        s_dispatch(r, data + sizeof(header), len);   /* may send: r->out, never r->in */
+        gw_inflight_dispatch(r, data + sizeof(header), len);   /* may send: r->out, never r->in */
         evbuffer_drain(r->in, sizeof(header) + len);
     }
 }
@@ -406,35 +321,6 @@ static void s_on_flush(evutil_socket_t fd, short what, void *arg)
     s_write_out(arg);
 }
 
-/* Runs p's callback with a 500 and recycles it (p is already detached). */
-static void s_answer_internal_error(gw_pending_t *p, const ddb_buf_t *body)
-{
-    gw_t *gw = p->region->gw;
-    p->on_reply(p, 500, body->data, body->len);
-    gw_ptable_recycle(&gw->pending, p);
-}
-
-void gw_region_fail_inflight(gw_region_t *r, const char *why)
-{
-    if (!r->inflight_head)
-        return;
-    DDB_WARN("answering %zu request(s) in flight to %s with 500: %s", r->inflight, r->name, why);
-    ddb_buf_t body = DDB_BUF_INIT;
-    gw_region_internal_error(&body);
-    /* take the whole list first: a callback may send new requests to r */
-    gw_pending_t *p = r->inflight_head;
-    r->inflight_head = r->inflight_tail = NULL;
-    r->inflight = 0;
-    while (p) {
-        gw_pending_t *next = p->next;
-        p->prev = p->next = NULL;
-        gw_ptable_remove(&r->gw->pending, p);
-        s_answer_internal_error(p, &body);
-        p = next;
-    }
-    ddb_buf_free(&body);
-}
-
 int gw_region_reset_socket(gw_region_t *r)
 {
     gw_region_drain(r);   /* answers it sent before dying are real answers */
@@ -446,29 +332,12 @@ int gw_region_reset_socket(gw_region_t *r)
     return 0;
 }
 
-void gw_region_check_timeouts(gw_t *gw, uint64_t now_ms)
-{
-    ddb_buf_t body = DDB_BUF_INIT;
-    for (size_t i = 0; i < gw->nregions; i++) {
-        gw_region_t *r = gw->regions[i];
-        while (r->inflight_head && r->inflight_head->deadline_ms <= now_ms) {
-            gw_pending_t *p = r->inflight_head;
-            DDB_WARN("request %s to %s timed out after %u ms", p->request_id, r->name, gw->cfg.request_timeout_ms);
-            s_detach(p);
-            if (body.len == 0)
-                gw_region_internal_error(&body);
-            s_answer_internal_error(p, &body);
-        }
-    }
-    ddb_buf_free(&body);
-}
-
 void gw_region_destroy_all(gw_t *gw)
 {
     for (size_t i = 0; i < gw->nregions; i++) {
         gw_region_t *r = gw->regions[i];
-        while (r->inflight_head)
-            gw_region_cancel(r->inflight_head);
+        while (r->inflight.head)
+            gw_region_cancel(r->inflight.head);
         s_close_socket(r);
         if (r->restart_ev)
             event_free(r->restart_ev);

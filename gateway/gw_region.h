@@ -20,6 +20,21 @@ typedef enum gw_region_state {
     GW_REGION_RESTARTING,     /* died; waiting out the backoff before respawning */
 } gw_region_state_t;
 
+static inline const char *gw_region_state_name(gw_region_state_t state)
+{
+    switch (state) {
+    case GW_REGION_STARTING:
+        return "starting";
+    case GW_REGION_RUNNING:
+        return "running";
+    case GW_REGION_RESTARTING:
+        return "restarting";
+    case GW_REGION_STOPPED:
+    default:
+        return "stopped";
+    }
+}
+
 typedef struct gw_region {
     gw_t *gw;
     char name[GW_REGION_NAME_MAX + 1];
@@ -35,9 +50,7 @@ typedef struct gw_region {
     unsigned connect_delay_ms;      /* between attempts: doubles up to a bound */
     struct evbuffer *out;           /* frames not yet written; kept while disconnected */
     struct evbuffer *in;            /* bytes read that do not yet make a whole frame */
-    gw_pending_t *inflight_head;    /* oldest first: timeouts look at the head */
-    gw_pending_t *inflight_tail;
-    size_t inflight;                /* records in the list */
+    gw_plist_t inflight;            /* oldest first: timeouts look at the head */
     uint64_t sent;                  /* requests sent since startup */
 
     /* supervision, owned by gw_super */
@@ -90,5 +103,21 @@ void gw_region_destroy_all(gw_t *gw);
 /* Appends the body of the 500 the gateway answers for a regiond that died or did
  * not answer in time: DynamoDB's InternalServerError. */
 void gw_region_internal_error(ddb_buf_t *out);
+
+/* ---- gw_inflight.c: the requests in flight, whatever carries them ----
+ * gw_region_cancel, gw_region_fail_inflight, gw_region_check_timeouts and
+ * gw_region_internal_error above live there too. */
+
+/* A pending record for req to r (req's id and region are filled in), in the table
+ * but not yet in r's in-flight list; NULL on out-of-memory. Then either
+ * gw_inflight_commit (sent) or gw_inflight_abort (not sent). */
+gw_pending_t *gw_inflight_begin(gw_region_t *r, proto_request_t *req, gw_reply_fn fn, void *arg, uintptr_t tag);
+void gw_inflight_commit(gw_pending_t *p);
+void gw_inflight_abort(gw_pending_t *p);
+/* Takes p out of the table and its region's list (it is not recycled). */
+void gw_inflight_detach(gw_pending_t *p);
+/* Hands one encoded response from r's regiond to the request it answers (unknown
+ * and late ones are dropped). */
+void gw_inflight_dispatch(gw_region_t *r, const char *data, size_t len);
 
 #endif

@@ -25,21 +25,6 @@
 
 static void s_on_restart_timer(evutil_socket_t fd, short what, void *arg);
 
-const char *gw_super_state_name(gw_region_state_t state)
-{
-    switch (state) {
-    case GW_REGION_STARTING:
-        return "starting";
-    case GW_REGION_RUNNING:
-        return "running";
-    case GW_REGION_RESTARTING:
-        return "restarting";
-    case GW_REGION_STOPPED:
-    default:
-        return "stopped";
-    }
-}
-
 gw_region_state_t gw_super_state(gw_region_t *r)
 {
     if (r->state == GW_REGION_STARTING && (r->answered || access(r->ipc_path, F_OK) == 0))

@@ -40,7 +40,5 @@ int gw_super_chaos(gw_region_t *r, gw_super_action_t action);
 /* The state to report for r (STARTING becomes RUNNING once its socket exists or
  * it has answered). */
 gw_region_state_t gw_super_state(gw_region_t *r);
-/* "running", "starting", "restarting" or "stopped". */
-const char *gw_super_state_name(gw_region_state_t state);
 
 #endif

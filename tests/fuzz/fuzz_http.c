@@ -122,41 +122,6 @@ time_t time(time_t *out)
 
 /* ---- the stand-in gw_region ---- */
 
-static void s_list_append(gw_region_t *r, gw_pending_t *p)
-{
-    p->next = NULL;
-    p->prev = r->inflight_tail;
-    if (r->inflight_tail)
-        r->inflight_tail->next = p;
-    else
-        r->inflight_head = p;
-    r->inflight_tail = p;
-    r->inflight++;
-}
-
-static void s_detach(gw_pending_t *p)
-{
-    gw_region_t *r = p->region;
-    if (p->prev)
-        p->prev->next = p->next;
-    else
-        r->inflight_head = p->next;
-    if (p->next)
-        p->next->prev = p->prev;
-    else
-        r->inflight_tail = p->prev;
-    p->prev = p->next = NULL;
-    r->inflight--;
-    gw_ptable_remove(&r->gw->pending, p);
-}
-
-void gw_region_internal_error(ddb_buf_t *out)
-{
-    ddb_err_t err = DDB_ERR_INIT;
-    ddb_err_set(&err, DDB_ERR_INTERNAL, "Internal server error");
-    ddb_err_to_json(&err, out);
-}
-
 gw_region_t *gw_region_find(gw_t *gw, const char *name, size_t len)
 {
     for (size_t i = 0; i < gw->nregions; i++)
@@ -202,19 +167,22 @@ static s_body_kind_t s_body_kind(const proto_request_t *req)
 static void s_answer(gw_pending_t *p, s_body_kind_t kind)
 {
     static const char *const bodies[] = { s_item_body, s_status_body, "{}" };
-    gw_t *gw = p->region->gw;
     unsigned n = s_stub.nanswers++;
     (*s_stub.activity)++;
-    s_detach(p);
+    ddb_buf_t error = DDB_BUF_INIT;
+    proto_response_t resp = { p->id, 200, { bodies[kind], strlen(bodies[kind]) } };
     if (s_stub.opts.faults && n % 3 == 2) {
-        ddb_buf_t body = DDB_BUF_INIT;
-        gw_region_internal_error(&body);
-        p->on_reply(p, 500, body.data, body.len);
-        ddb_buf_free(&body);
-    } else {
-        p->on_reply(p, 200, bodies[kind], strlen(bodies[kind]));
+        gw_region_internal_error(&error);
+        resp.status = 500;
+        resp.body.ptr = error.data;
+        resp.body.len = error.len;
     }
-    gw_ptable_recycle(&gw->pending, p);
+    msgpack_sbuffer sbuf;   /* answered through the real dispatch, as the regiond's frame */
+    msgpack_sbuffer_init(&sbuf);
+    proto_response_encode(&resp, &sbuf);
+    gw_inflight_dispatch(p->region, sbuf.data, sbuf.size);
+    msgpack_sbuffer_destroy(&sbuf);
+    ddb_buf_free(&error);
 }
 
 static void s_on_reply_turn(evutil_socket_t fd, short what, void *arg)
@@ -265,29 +233,16 @@ int gw_region_send(gw_region_t *r, proto_request_t *req, gw_reply_fn fn, void *a
     unsigned n = s_stub.nsends++;
     if (s_stub.opts.faults && n % 5 == 4)
         return -1;   /* as a full queue or a closed socket */
-    gw_pending_t *p = gw_ptable_take(&gw->pending);
+    gw_pending_t *p = gw_inflight_begin(r, req, fn, arg, tag);
     if (!p)
         return -1;
-    p->id = ++gw->next_id;
-    p->region = r;
-    p->on_reply = fn;
-    p->arg = arg;
-    p->tag = tag;
-    size_t rid_len = req->request_id.len < GW_REQUEST_ID_LEN ? req->request_id.len : GW_REQUEST_ID_LEN;
-    memcpy(p->request_id, req->request_id.ptr, rid_len);
-    p->request_id[rid_len] = '\0';
-    req->id = p->id;
-    req->region.ptr = r->name;
-    req->region.len = r->name_len;
     msgpack_sbuffer_clear(&gw->sbuf);
-    if (proto_request_encode(req, &gw->sbuf) != 0 || gw_ptable_insert(&gw->pending, p) != 0) {
-        gw_ptable_recycle(&gw->pending, p);
+    if (proto_request_encode(req, &gw->sbuf) != 0) {
+        gw_inflight_abort(p);
         return -1;
     }
     s_check_envelope(gw, req);
-    p->deadline_ms = gw_now_ms() + gw->cfg.request_timeout_ms;
-    s_list_append(r, p);
-    r->sent++;
+    gw_inflight_commit(p);
     if (handle)
         *handle = p;
     s_reply_mode_t mode = s_stub.opts.reply == S_REPLY_ROTATE ? (s_reply_mode_t)(n % 3) : s_stub.opts.reply;
@@ -303,37 +258,9 @@ int gw_region_send(gw_region_t *r, proto_request_t *req, gw_reply_fn fn, void *a
     return 0;
 }
 
-void gw_region_cancel(gw_pending_t *p)
-{
-    gw_t *gw = p->region->gw;
-    s_detach(p);
-    gw_ptable_recycle(&gw->pending, p);
-}
-
 void gw_region_drain(gw_region_t *r)
 {
     (void)r;   /* the stub's answers need no reading */
-}
-
-void gw_region_fail_inflight(gw_region_t *r, const char *why)
-{
-    (void)why;
-    if (!r->inflight_head)
-        return;
-    ddb_buf_t body = DDB_BUF_INIT;
-    gw_region_internal_error(&body);
-    gw_pending_t *p = r->inflight_head;   /* take the whole list first, as gw_region.c does */
-    r->inflight_head = r->inflight_tail = NULL;
-    r->inflight = 0;
-    while (p) {
-        gw_pending_t *next = p->next;
-        p->prev = p->next = NULL;
-        gw_ptable_remove(&r->gw->pending, p);
-        p->on_reply(p, 500, body.data, body.len);
-        gw_ptable_recycle(&r->gw->pending, p);
-        p = next;
-    }
-    ddb_buf_free(&body);
 }
 
 int gw_region_reset_socket(gw_region_t *r)
@@ -342,28 +269,12 @@ int gw_region_reset_socket(gw_region_t *r)
     return 0;
 }
 
-void gw_region_check_timeouts(gw_t *gw, uint64_t now_ms)
-{
-    ddb_buf_t body = DDB_BUF_INIT;
-    gw_region_internal_error(&body);
-    for (size_t i = 0; i < gw->nregions; i++) {
-        gw_region_t *r = gw->regions[i];
-        while (r->inflight_head && r->inflight_head->deadline_ms <= now_ms) {
-            gw_pending_t *p = r->inflight_head;
-            s_detach(p);
-            p->on_reply(p, 500, body.data, body.len);
-            gw_ptable_recycle(&gw->pending, p);
-        }
-    }
-    ddb_buf_free(&body);
-}
-
 void gw_region_destroy_all(gw_t *gw)
 {
     for (size_t i = 0; i < gw->nregions; i++) {
         gw_region_t *r = gw->regions[i];
-        while (r->inflight_head)
-            gw_region_cancel(r->inflight_head);
+        while (r->inflight.head)
+            gw_region_cancel(r->inflight.head);
         if (s_nspare < GW_MAX_REGIONS)
             s_spare[s_nspare++] = r;
         else
@@ -460,21 +371,6 @@ int gw_super_chaos(gw_region_t *r, gw_super_action_t action)
 gw_region_state_t gw_super_state(gw_region_t *r)
 {
     return r->state;
-}
-
-const char *gw_super_state_name(gw_region_state_t state)
-{
-    switch (state) {
-    case GW_REGION_STARTING:
-        return "starting";
-    case GW_REGION_RUNNING:
-        return "running";
-    case GW_REGION_RESTARTING:
-        return "restarting";
-    case GW_REGION_STOPPED:
-    default:
-        return "stopped";
-    }
 }
 
 /* ---- the stand-in gw_peer: no regiond ever asks ---- */
