@@ -554,7 +554,10 @@ int rd_loop_run(const char *endpoint, const char *region, rd_store_t *store, int
         if (n < 0)
             continue;
         s_serve(l, items, slot_of, n_conn_items);
-        if (n > 0 && n_items > first_repl)
+        bool repl_ready = false;
+        for (int i = first_repl; i < n_items; i++)
+            repl_ready = repl_ready || items[i].revents != 0;
+        if (repl_ready)
             rd_repl_handle(l->repl);
         s_timers(l);
     }

@@ -1509,12 +1509,14 @@ static int s_process(rd_repl_t *r, const void *data, size_t len, bool feed, cons
     return 0;
 }
 
-void rd_repl_handle(rd_repl_t *r)
+/* Processes what the sockets hold (sockets true) and the held messages of delayed
+ * links that fell due, in one transaction. */
+static void s_drain(rd_repl_t *r, bool sockets)
 {
     if (!r)
         return;
     bool in_txn = false;
-    for (int n = 0; n < RD_REPL_DRAIN_MAX;) {
+    for (int n = 0; sockets && n < RD_REPL_DRAIN_MAX;) {
         zmq_msg_t msg;
         bool feed = true;
         int got = s_recv(r->sub, false, &msg);
@@ -1547,6 +1549,11 @@ void rd_repl_handle(rd_repl_t *r)
         DDB_ERROR("commit of replicated changes failed (catch-up repairs it)");
     if (in_txn)
         rd_repl_after_commit(r);   /* e.g. an ownership change published nothing, but be safe */
+}
+
+void rd_repl_handle(rd_repl_t *r)
+{
+    s_drain(r, true);
 }
 
 /* ---- publishing ---- */
@@ -1742,7 +1749,7 @@ void rd_repl_tick(rd_repl_t *r)
         s_control(r);
         r->next_control_ms = now + RD_CONTROL_MS;
     }
-    rd_repl_handle(r);   /* held messages of delayed links that fell due */
+    s_drain(r, false);   /* held messages of delayed links that fell due (the sockets: when polled ready) */
 }
 
 int rd_repl_leave(rd_repl_t *r, rd_table_t *t)
