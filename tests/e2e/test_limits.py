@@ -303,3 +303,15 @@ def test_transaction_of_101_actions_writes_nothing(endpoint, seeded):
     assert_ddb_error(r, "ValidationException", contains="Member must have length less than or equal to 100")
     assert ddb_raw(endpoint, "TransactWriteItems", {"TransactItems": actions[:100]}).status == 200
     assert snapshot(endpoint, name)[1] == len(items) + 100
+
+
+def test_transaction_over_4mb_of_items_writes_nothing(endpoint, seeded):
+    # each item is under 400 KB, eleven of them are over the transaction's 4 MB
+    name, items = seeded
+    actions = [{"Put": {"TableName": name, "Item": {"pk": {"S": "big%d" % i}, "sk": {"N": "1"},
+                                                    "v": {"S": "x" * (390 * 1024)}}}} for i in range(11)]
+    r = ddb_raw(endpoint, "TransactWriteItems", {"TransactItems": actions})
+    assert_ddb_error(r, "ValidationException", contains="4 MB")
+    assert_untouched(endpoint, name, items)
+    assert ddb_raw(endpoint, "TransactWriteItems", {"TransactItems": actions[:10]}).status == 200
+    assert snapshot(endpoint, name)[1] == len(items) + 10
