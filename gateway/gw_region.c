@@ -26,7 +26,6 @@
 
 static void s_on_read(evutil_socket_t fd, short what, void *arg);
 static void s_on_write(evutil_socket_t fd, short what, void *arg);
-static void s_on_flush(evutil_socket_t fd, short what, void *arg);
 static void s_on_connect_timer(evutil_socket_t fd, short what, void *arg);
 
 static size_t s_name_hash(const char *name, size_t len)
@@ -90,9 +89,7 @@ static void s_connect(gw_region_t *r)
         s_schedule_connect(r);
         return;
     }
-    int size = 1024 * 1024;
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    proto_frame_socket_buffers(fd);
     r->fd = fd;
     r->connect_delay_ms = GW_CONNECT_FIRST_MS;
     event_assign(r->read_ev, r->gw->base, fd, EV_READ | EV_PERSIST, s_on_read, r);
@@ -139,7 +136,7 @@ static int s_open_socket(gw_region_t *r)
     r->in = evbuffer_new();
     r->read_ev = event_new(gw->base, -1, 0, s_on_read, r);
     r->write_ev = event_new(gw->base, -1, 0, s_on_write, r);
-    r->flush_ev = event_new(gw->base, -1, 0, s_on_flush, r);
+    r->flush_ev = event_new(gw->base, -1, 0, s_on_write, r);
     r->connect_ev = evtimer_new(gw->base, s_on_connect_timer, r);
     if (!r->out || !r->in || !r->read_ev || !r->write_ev || !r->flush_ev || !r->connect_ev) {
         DDB_ERROR("out of memory for %s's connection", r->name);
@@ -307,14 +304,8 @@ static void s_write_out(gw_region_t *r)
     }
 }
 
+/* write_ev (the socket is writable again) and flush_ev (the end of a loop turn). */
 static void s_on_write(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    s_write_out(arg);
-}
-
-static void s_on_flush(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <msgpack.h>
 
 #define PROTO_VERSION 1
@@ -87,6 +88,15 @@ static inline void proto_frame_header_put(unsigned char out[PROTO_FRAME_HEADER],
     out[1] = (unsigned char)(len >> 8);
     out[2] = (unsigned char)(len >> 16);
     out[3] = (unsigned char)(len >> 24);
+}
+
+/* Both ends of the stream give it 1 MB buffers each way: a commit group's replies
+ * usually leave in one write. */
+static inline void proto_frame_socket_buffers(int fd)
+{
+    int size = 1024 * 1024;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
 static inline uint32_t proto_frame_header_get(const unsigned char in[PROTO_FRAME_HEADER])

@@ -61,7 +61,6 @@ typedef struct rd_pending {
     bool answer;           /* a decodable request that gets a reply */
     bool read;             /* an operation that only reads: runs first */
     bool clean;            /* nothing in the transaction had changed when it finished */
-    uint64_t id;           /* the request's correlation id */
     int status;            /* HTTP status of the reply */
     ddb_buf_t body;        /* reply body */
 } rd_pending_t;
@@ -118,9 +117,7 @@ static void s_accept(rd_loop_t *l)
             close(fd);
             continue;
         }
-        int size = 1024 * 1024;
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+        proto_frame_socket_buffers(fd);
         slot->fd = fd;
         DDB_DEBUG("gateway connected");
     }
@@ -230,6 +227,17 @@ static void s_conn_flush(rd_conn_t *c)
 
 /* ---- the batch ---- */
 
+/* Replaces p's reply with 500 InternalServerError. */
+static void s_fail_one(rd_pending_t *p)
+{
+    ddb_err_t err = DDB_ERR_INIT;
+    ddb_err_set(&err, DDB_ERR_INTERNAL, "Internal server error");
+    ddb_buf_clear(&p->body);
+    ddb_err_to_json(&err, &p->body);
+    p->status = ddb_err_http_status(err.kind);
+    ddb_err_clear(&err);
+}
+
 /* Runs one decoded request inside its savepoint and records its reply. */
 static void s_execute(rd_loop_t *l, rd_pending_t *p)
 {
@@ -246,10 +254,7 @@ static void s_execute(rd_loop_t *l, rd_pending_t *p)
         .err = &err,
     };
     if (rd_store_savepoint(l->store) != 0) {
-        ddb_err_set(&err, DDB_ERR_INTERNAL, "Internal server error");
-        ddb_err_to_json(&err, &p->body);
-        ddb_err_clear(&err);
-        p->status = ddb_err_http_status(DDB_ERR_INTERNAL);
+        s_fail_one(p);
     } else {
         p->status = rd_dispatch(&req, in->service, in->body.ptr, in->body.len);
         if (p->status == 200)
@@ -261,17 +266,6 @@ static void s_execute(rd_loop_t *l, rd_pending_t *p)
     ddb_arena_reset(l->arena);
 }
 
-/* Replaces p's reply with 500 InternalServerError. */
-static void s_fail_one(rd_pending_t *p)
-{
-    ddb_err_t err = DDB_ERR_INIT;
-    ddb_err_set(&err, DDB_ERR_INTERNAL, "Internal server error");
-    ddb_buf_clear(&p->body);
-    ddb_err_to_json(&err, &p->body);
-    p->status = ddb_err_http_status(err.kind);
-    ddb_err_clear(&err);
-}
-
 /* Queues p's encoded response, framed, on its connection. */
 static void s_reply(rd_loop_t *l, rd_pending_t *p)
 {
@@ -281,7 +275,7 @@ static void s_reply(rd_loop_t *l, rd_pending_t *p)
     static const char header_room[PROTO_FRAME_HEADER];
     size_t at = c->out.size;
     msgpack_sbuffer_write(&c->out, header_room, sizeof(header_room));
-    proto_response_t resp = { p->id, (uint32_t)p->status, { p->body.data ? p->body.data : "", p->body.len } };
+    proto_response_t resp = { p->req.id, (uint32_t)p->status, { p->body.data ? p->body.data : "", p->body.len } };
     proto_response_encode(&resp, &c->out);
     proto_frame_header_put((unsigned char *)c->out.data + at, (uint32_t)(c->out.size - at - PROTO_FRAME_HEADER));
 }
@@ -348,7 +342,6 @@ static void s_run_batch(rd_loop_t *l)
         p->answer = proto_request_decode(p->data, p->len, &p->req) == 0;
         if (!p->answer)
             DDB_WARN("dropping a malformed request (%zu bytes)", p->len);
-        p->id = p->answer ? p->req.id : 0;
         p->read = p->answer && rd_dispatch_is_read(p->req.service, p->req.op.ptr, p->req.op.len);
     }
     s_run_group(l, true);

@@ -49,7 +49,7 @@ static const char s_credentials[] =
     "AKIDFUZZTOKEN0000002 fuzzSecretKey/0002+EXAMPLE 210987654321 fuzzSessionToken0002\n"
     "admin fuzz-admin-key\n";
 
-/* What the stub answers a regiond's Status (admin cluster and metrics render it). */
+/* What the stand-in answers a regiond's Status (admin cluster and metrics render it). */
 static const char s_status_body[] =
     "{\"tables\":[{\"account\":\"123456789012\",\"name\":\"fuzz\",\"items\":3,\"bytes\":120}],"
     "\"replication\":{\"published\":4,\"applied\":2,\"catchups\":1,\"conflicts\":0,\"dropped\":0},"
@@ -93,9 +93,9 @@ static struct {
     } due[256];                       /* records to answer on the next turn */
     size_t ndue;
     unsigned nsends, nanswers;
-    pid_t next_pid;                   /* fake pids: nothing is ever signalled */
+    pid_t next_pid;                   /* made-up pids: nothing is ever signalled */
     uint64_t *activity;               /* the session's counter */
-} s_stub;
+} s_standin;
 
 /* Region records are recycled, never freed: gw_metrics keeps pointers to the regions
  * it has counted for the life of the process (as it may: the real gateway has one
@@ -167,11 +167,11 @@ static s_body_kind_t s_body_kind(const proto_request_t *req)
 static void s_answer(gw_pending_t *p, s_body_kind_t kind)
 {
     static const char *const bodies[] = { s_item_body, s_status_body, "{}" };
-    unsigned n = s_stub.nanswers++;
-    (*s_stub.activity)++;
+    unsigned n = s_standin.nanswers++;
+    (*s_standin.activity)++;
     ddb_buf_t error = DDB_BUF_INIT;
     proto_response_t resp = { p->id, 200, { bodies[kind], strlen(bodies[kind]) } };
-    if (s_stub.opts.faults && n % 3 == 2) {
+    if (s_standin.opts.faults && n % 3 == 2) {
         gw_region_internal_error(&error);
         resp.status = 500;
         resp.body.ptr = error.data;
@@ -188,12 +188,12 @@ static void s_answer(gw_pending_t *p, s_body_kind_t kind)
 static void s_on_reply_turn(evutil_socket_t fd, short what, void *arg)
 {
     gw_t *gw = arg;
-    size_t n = s_stub.ndue;
-    s_stub.ndue = 0;
+    size_t n = s_standin.ndue;
+    s_standin.ndue = 0;
     for (size_t i = 0; i < n; i++) {
-        gw_pending_t *p = gw_ptable_find(&gw->pending, s_stub.due[i].id);
+        gw_pending_t *p = gw_ptable_find(&gw->pending, s_standin.due[i].id);
         if (p)   /* else cancelled or failed meanwhile */
-            s_answer(p, s_stub.due[i].kind);
+            s_answer(p, s_standin.due[i].kind);
     }
 }
 
@@ -230,8 +230,8 @@ int gw_region_send(gw_region_t *r, proto_request_t *req, gw_reply_fn fn, void *a
     gw_t *gw = r->gw;
     if (handle)
         *handle = NULL;
-    unsigned n = s_stub.nsends++;
-    if (s_stub.opts.faults && n % 5 == 4)
+    unsigned n = s_standin.nsends++;
+    if (s_standin.opts.faults && n % 5 == 4)
         return -1;   /* as a full queue or a closed socket */
     gw_pending_t *p = gw_inflight_begin(r, req, fn, arg, tag);
     if (!p)
@@ -245,22 +245,22 @@ int gw_region_send(gw_region_t *r, proto_request_t *req, gw_reply_fn fn, void *a
     gw_inflight_commit(p);
     if (handle)
         *handle = p;
-    s_reply_mode_t mode = s_stub.opts.reply == S_REPLY_ROTATE ? (s_reply_mode_t)(n % 3) : s_stub.opts.reply;
+    s_reply_mode_t mode = s_standin.opts.reply == S_REPLY_ROTATE ? (s_reply_mode_t)(n % 3) : s_standin.opts.reply;
     if (r->paused)
         mode = S_REPLY_NEVER;   /* a stopped process answers nothing */
     if (mode == S_REPLY_AT_ONCE) {
         s_answer(p, s_body_kind(req));
-    } else if (mode == S_REPLY_NEXT_TURN && s_stub.reply_ev && s_stub.ndue < sizeof(s_stub.due) / sizeof(s_stub.due[0])) {
-        s_stub.due[s_stub.ndue].id = p->id;
-        s_stub.due[s_stub.ndue++].kind = s_body_kind(req);
-        event_active(s_stub.reply_ev, 0, 0);
+    } else if (mode == S_REPLY_NEXT_TURN && s_standin.reply_ev && s_standin.ndue < sizeof(s_standin.due) / sizeof(s_standin.due[0])) {
+        s_standin.due[s_standin.ndue].id = p->id;
+        s_standin.due[s_standin.ndue++].kind = s_body_kind(req);
+        event_active(s_standin.reply_ev, 0, 0);
     }
     return 0;
 }
 
 void gw_region_drain(gw_region_t *r)
 {
-    (void)r;   /* the stub's answers need no reading */
+    (void)r;   /* the stand-in's answers need no reading */
 }
 
 int gw_region_reset_socket(gw_region_t *r)
@@ -295,7 +295,7 @@ int gw_super_find_regiond(gw_t *gw)
 
 int gw_super_spawn(gw_region_t *r)
 {
-    r->pid = ++s_stub.next_pid;
+    r->pid = ++s_standin.next_pid;
     r->state = GW_REGION_RUNNING;
     r->spawned_ms = gw_now_ms();
     r->answered = false;
@@ -420,7 +420,7 @@ struct s_session {
     int port;
     int idle_fd;                      /* the extra idle connection, or -1 */
     struct event *start_ev, *tick_ev;
-    uint64_t activity, seen_activity; /* bumped by every read, write and stub answer */
+    uint64_t activity, seen_activity; /* bumped by every read, write and stand-in answer */
     unsigned idle_turns;              /* turns since the last activity */
     bool waiting;                     /* for a gateway timer: sleep 1 ms before the next turn */
     uint64_t start_us;
@@ -714,14 +714,14 @@ static void s_run(const s_opts_t *o, const uint8_t *data, size_t size)
     s.port = gw->port;
     s.idle_fd = -1;
     s.start_us = s_now_us();
-    memset(&s_stub, 0, sizeof(s_stub));
-    s_stub.opts = *o;
-    s_stub.next_pid = 100000;
-    s_stub.activity = &s.activity;
-    s_stub.reply_ev = event_new(gw->base, -1, 0, s_on_reply_turn, gw);
+    memset(&s_standin, 0, sizeof(s_standin));
+    s_standin.opts = *o;
+    s_standin.next_pid = 100000;
+    s_standin.activity = &s.activity;
+    s_standin.reply_ev = event_new(gw->base, -1, 0, s_on_reply_turn, gw);
     s.start_ev = evtimer_new(gw->base, s_on_start, &s);
     s.tick_ev = evtimer_new(gw->base, s_on_tick, &s);
-    if (!s_stub.reply_ev || !s.start_ev || !s.tick_ev)
+    if (!s_standin.reply_ev || !s.start_ev || !s.tick_ev)
         s_die("cannot set up the harness's events");
     s_next_turn(s.tick_ev);
     if (o->variant && o->faults && (s.idle_fd = s_connect(gw->port)) < 0)
@@ -734,7 +734,7 @@ static void s_run(const s_opts_t *o, const uint8_t *data, size_t size)
     }
     if (s_verbose) {
         fprintf(stderr, "\nfuzz_http: %s after %llu ms, %u request(s) to the regions\n", s.done,
-                (unsigned long long)(s_now_us() - s.start_us) / 1000, s_stub.nsends);
+                (unsigned long long)(s_now_us() - s.start_us) / 1000, s_standin.nsends);
         for (size_t i = 0; i < s.nclients; i++)
             fprintf(stderr, "fuzz_http: connection %zu: sent %zu of %zu bytes, received %zu, %s\n", i,
                     s.clients[i].sent, s.clients[i].len, s.clients[i].received,
@@ -754,9 +754,9 @@ static void s_run(const s_opts_t *o, const uint8_t *data, size_t size)
     event_free(s.start_ev);
     event_free(s.tick_ev);
     gw_destroy(&gw);   /* answers what is still in flight or held, then frees */
-    event_free(s_stub.reply_ev);
-    s_stub.reply_ev = NULL;
-    s_stub.activity = NULL;
+    event_free(s_standin.reply_ev);
+    s_standin.reply_ev = NULL;
+    s_standin.activity = NULL;
     for (size_t i = 0; i < s.started; i++)
         if (!s.clients[i].reset)
             s_close_reset(s.clients[i].fd);
